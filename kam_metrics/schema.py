@@ -201,7 +201,9 @@ def map_header(kind: SheetKind, header: list[object]) -> dict[str, int]:
     return mapping
 
 
-def detect_header(rows: list[list[object]], forced_kind: str | None = None) -> tuple[int, str, dict[str, int]] | None:
+def detect_header(
+    rows: list[list[object]], forced_kind: str | None = None
+) -> tuple[int, str, dict[str, int]] | None:
     """Find the header row among the first rows (SPEC §2).
 
     Returns (row index, kind name, field → column index) or None when no row holds at least
