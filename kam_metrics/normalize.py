@@ -62,80 +62,69 @@ def map_distinct(array: pa.Array, fn) -> pa.Array:
     return pc.take(mapped, encoded.indices)
 
 
-def install_macros(con: duckdb.DuckDBPyConnection) -> None:
-    """Parsing macros used by the staging query (idempotent)."""
-    con.execute(
-        r"""
-        create or replace temp macro kam_serial_ts(v) as (
-          case when v >= 61 and v < 2958466 then timestamp '1899-12-30' + to_seconds(round(v * 86400)::bigint)
-               when v >= 1 and v < 60 then timestamp '1899-12-31' + to_seconds(round(v * 86400)::bigint)
-          end);
-        """
+_DATE_PATTERN = (
+    r"^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?"
+    r"|年(\d{1,2})月(\d{1,2})日(?:\s*T?\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?)$"
+)
+_DATE_GROUPS = "['y', 'm1', 'd1', 'h1', 'mi1', 's1', 'f1', 'm2', 'd2', 'h2', 'mi2', 's2', 'f2']"
+
+
+# SQL expression builders. Parsing runs in layers (see _stage_sql) so that every regular expression is
+# evaluated once per cell: a macro would repeat its argument expression at every use.
+def _sql_date_parts(c: str) -> str:
+    return f"regexp_extract({c}, '{_DATE_PATTERN}', {_DATE_GROUPS})"
+
+
+def _sql_serial(c: str) -> str:
+    return rf"case when regexp_full_match({c}, '\d+(\.\d+)?') then try_cast({c} as double) end"
+
+
+def _sql_serial_ts(v: str) -> str:
+    # Excel's 1900 date system: serial 60 is the fictitious 1900-02-29, so serials below it start a day later.
+    return f"""case when {v} >= 61 and {v} < 2958466
+                    then timestamp '1899-12-30' + to_seconds(round({v} * 86400)::bigint)
+                    when {v} >= 1 and {v} < 60
+                    then timestamp '1899-12-31' + to_seconds(round({v} * 86400)::bigint) end"""
+
+
+def _sql_parts_ts(r: str) -> str:
+    def part(a: str, b: str) -> str:
+        return f"coalesce(nullif({r}.{a}, ''), nullif({r}.{b}, ''))"
+
+    hour, minute = part("h1", "h2"), part("mi1", "mi2")
+    second, frac = f"coalesce({part('s1', 's2')}, '0')", f"coalesce({part('f1', 'f2')}, '0')"
+    day = (
+        f"try_cast({r}.y || '-' || lpad({part('m1', 'm2')}, 2, '0') || '-' || lpad({part('d1', 'd2')}, 2, '0')"
+        " as date)::timestamp"
     )
-    con.execute(
-        r"""
-        create or replace temp macro kam_parts_ts(r) as (
-          case when r.y = '' then null else
-            try_cast(r.y || '-' || lpad(coalesce(nullif(r.m1, ''), r.m2), 2, '0') || '-'
-                     || lpad(coalesce(nullif(r.d1, ''), r.d2), 2, '0') as date)::timestamp
-            + case when coalesce(nullif(r.h1, ''), nullif(r.h2, '')) is null then interval 0 second
-                   when coalesce(nullif(r.h1, ''), r.h2)::int > 23
-                        or coalesce(nullif(r.mi1, ''), r.mi2)::int > 59
-                        or coalesce(nullif(coalesce(nullif(r.s1, ''), r.s2), ''), '0')::int > 59 then null
-                   else to_seconds(round(
-                          coalesce(nullif(r.h1, ''), r.h2)::int * 3600
-                        + coalesce(nullif(r.mi1, ''), r.mi2)::int * 60
-                        + ('0' || coalesce(nullif(coalesce(nullif(r.s1, ''), r.s2), ''), '0') || '.'
-                           || coalesce(nullif(coalesce(nullif(r.f1, ''), r.f2), ''), '0'))::double)::bigint)
-              end
-          end);
-        """
-    )
-    con.execute(
-        r"""
-        create or replace temp macro kam_ts(s) as (
-          case
-            when s is null then null
-            when regexp_full_match(s, '\d+(\.\d+)?') then kam_serial_ts(try_cast(s as double))
-            else kam_parts_ts(regexp_extract(s,
-              '^(\d{4})(?:[-/.](\d{1,2})[-/.](\d{1,2})(?:(?:\s+|T)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?|年(\d{1,2})月(\d{1,2})日(?:\s*T?\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?)?)$',
-              ['y','m1','d1','h1','mi1','s1','f1','m2','d2','h2','mi2','s2','f2']))
-          end);
-        """
-    )
-    con.execute(
-        r"""
-        create or replace temp macro kam_phone_digits(d) as (
-          case when length(d) = 15 and starts_with(d, '0086') then d[5:]
-               when length(d) = 13 and starts_with(d, '86') then d[3:]
-               else d end);
-        """
-    )
-    con.execute(
-        r"""
-        create or replace temp macro kam_phone(s) as (
-          kam_phone_digits(regexp_replace(
-            case when regexp_full_match(s, '\d(\.\d+)?[eE]\+?\d+')
-                   then format('{:d}', try_cast(try_cast(s as double) as hugeint))
-                 when regexp_full_match(s, '\d+\.0+') then regexp_replace(s, '\.0+$', '')
-                 else s end, '\D', '', 'g')));
-        """
-    )
-    con.execute(
-        r"""
-        create or replace temp macro kam_money(s) as (
-          try_cast(regexp_replace(regexp_replace(regexp_replace(s, '^[¥￥]\s*', ''), '\s*元$', ''), '[,\s]', '', 'g')
-                   as decimal(18, 2)));
-        """
-    )
-    con.execute(
-        r"""
-        create or replace temp macro kam_int(s) as (
-          case when try_cast(s as double) >= 0 and try_cast(s as double) = floor(try_cast(s as double))
-                    and try_cast(s as double) < 1e9
-               then try_cast(s as double)::integer end);
-        """
-    )
+    time = f"""case when {hour} is null then interval 0 second
+                    when {hour}::int > 23 or {minute}::int > 59 or {second}::int > 59 then null
+                    else to_seconds(round({hour}::int * 3600 + {minute}::int * 60
+                                          + ({second} || '.' || {frac})::double)::bigint) end"""
+    return f"case when {r}.y = '' then null else {day} + {time} end"
+
+
+def _sql_phone_digits(c: str) -> str:
+    return rf"""regexp_replace(
+        case when regexp_full_match({c}, '\d(\.\d+)?[eE]\+?\d+')
+               then format('{{:d}}', try_cast(try_cast({c} as double) as hugeint))
+             when regexp_full_match({c}, '\d+\.0+') then regexp_replace({c}, '\.0+$', '')
+             else {c} end, '\D', '', 'g')"""
+
+
+def _sql_phone(d: str) -> str:
+    # 0086 or 86 before 11 digits is the country code.
+    return f"""case when length({d}) = 15 and starts_with({d}, '0086') then {d}[5:]
+                    when length({d}) = 13 and starts_with({d}, '86') then {d}[3:] else {d} end"""
+
+
+def _sql_money(c: str) -> str:
+    return rf"""try_cast(regexp_replace(regexp_replace(regexp_replace({c}, '^[¥￥]\s*', ''), '\s*元$', ''),
+                '[,\s]', '', 'g') as decimal(18, 2))"""
+
+
+def _sql_int(d: str) -> str:
+    return f"case when {d} >= 0 and {d} = floor({d}) and {d} < 1e9 then {d}::integer end"
 
 
 def _problem(code: str, label: str, value_sql: str, condition: str) -> str:
@@ -161,7 +150,6 @@ def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
     if kind.name == "units":
         arrays["unit_key"] = map_distinct(arrays["unit_name"], unit_key)
     table = pa.table(arrays)
-    install_macros(con)
     con.register("kam_stage_in", table)
     try:
         return con.sql(_stage_sql(kind, sheet.headers)).to_arrow_table()
@@ -174,53 +162,78 @@ def _q(text: str) -> str:
 
 
 def _stage_sql(kind, headers: dict[str, str]) -> str:
-    select = ["row_no"]
+    """Three layers: extract (one regex pass per cell), parse, then validate into problems and warnings."""
+    extract = ["row_no"]
+    parse = ["row_no"]
+    final = ["row_no"]
     problems: list[str] = []
     warnings: list[str] = []
     for f in kind.fields:
         c = f'"{f.name}"'
         label = _q(headers.get(f.name, f.canonical))
         required = f.name in kind.required
+        extract.append(c)
+        parse.append(c)
         if required:
             problems.append(_problem("missing", label, "null", f"{c} is null"))
         if f.type == DATETIME:
-            select.append(f"kam_ts({c}) as {f.name}")
-            select.append(f"kam_ts({c}) = date_trunc('day', kam_ts({c})) as {f.name}_date_only")
-            bad = _problem("bad_date", label, c, f"{c} is not null and kam_ts({c}) is null")
+            extract += [
+                f'{_sql_serial(c)} as "{f.name}__serial"',
+                f'{_sql_date_parts(c)} as "{f.name}__parts"',
+            ]
+            parse.append(
+                f'coalesce({_sql_serial_ts(f"{f.name}__serial")}, {_sql_parts_ts(f"{f.name}__parts")}) as "{f.name}__ts"'
+            )
+            ts = f'"{f.name}__ts"'
+            final += [f"{ts} as {f.name}", f"{ts} = date_trunc('day', {ts}) as {f.name}_date_only"]
+            bad = _problem("bad_date", label, c, f"{c} is not null and {ts} is null")
             (problems if required else warnings).append(bad)
         elif f.type == PHONE:
-            valid = f"regexp_full_match(kam_phone({c}), '1[3-9][0-9]{{9}}')"
-            select.append(f"case when {valid} then kam_phone({c}) end as {f.name}")
+            extract.append(f'{_sql_phone_digits(c)} as "{f.name}__digits"')
+            parse.append(f'{_sql_phone(f"{f.name}__digits")} as "{f.name}__phone"')
+            p = f'"{f.name}__phone"'
+            valid = f"regexp_full_match({p}, '1[3-9][0-9]{{9}}')"
+            final.append(f"case when {valid} then {p} end as {f.name}")
             problems.append(_problem("bad_phone", label, c, f"{c} is not null and not {valid}"))
         elif f.type == NUMBER:
-            select.append(f"kam_money({c}) as {f.name}")
-            bad = _problem("bad_number", label, c, f"{c} is not null and kam_money({c}) is null")
+            extract.append(f'{_sql_money(c)} as "{f.name}__num"')
+            parse.append(f'"{f.name}__num"')
+            n = f'"{f.name}__num"'
+            final.append(f"{n} as {f.name}")
+            bad = _problem("bad_number", label, c, f"{c} is not null and {n} is null")
             (problems if required else warnings).append(bad)
             if f.name == "salesperson_commission":
-                problems.append(_problem("negative_commission", label, c, f"kam_money({c}) < 0"))
+                problems.append(_problem("negative_commission", label, c, f"{n} < 0"))
         elif f.type == INTEGER:
-            select.append(f"kam_int({c}) as {f.name}")
-            warnings.append(_problem("bad_integer", label, c, f"{c} is not null and kam_int({c}) is null"))
+            extract.append(f'try_cast({c} as double) as "{f.name}__dbl"')
+            parse.append(f'{_sql_int(f"{f.name}__dbl")} as "{f.name}__int"')
+            final.append(f'"{f.name}__int" as {f.name}')
+            warnings.append(_problem("bad_integer", label, c, f'{c} is not null and "{f.name}__int" is null'))
         elif f.type == STATUS:
-            select.append(
+            final.append(
                 f"case when lower({c}) in ({_CANCELLED}) then 'cancelled' else 'signed' end as {f.name}"
             )
         else:
-            select.append(c)
+            final.append(c)
     if kind.name == "units":
-        select.append("unit_key")
+        extract.append("unit_key")
+        parse.append("unit_key")
+        final.append("unit_key")
     if kind.name == "deals":
-        select.append("kam_ts(signed_at)::date as signed_date")
+        final.append("signed_at__ts::date as signed_date")
         label = _q(headers.get("cancelled_at", kind.field("cancelled_at").canonical))
-        condition = f"lower(status) in ({_CANCELLED}) and kam_ts(cancelled_at) is null"
+        condition = f"lower(status) in ({_CANCELLED}) and cancelled_at__ts is null"
         warnings.append(_problem("cancelled_without_date", label, "cancelled_at", condition))
     problem_list = "list_filter([" + ", ".join(problems) + "], lambda x: x is not null)"
     warning_list = "list_filter([" + ", ".join(warnings) + "], lambda x: x is not null)" if warnings else "[]"
     return f"""
-        select {", ".join(select)},
+        with extracted as materialized (select {", ".join(extract)} from kam_stage_in),
+        parsed as materialized (select {", ".join(parse)} from extracted)
+        select {", ".join(final)},
                {problem_list} as problems,
                {warning_list} as warnings
-        from kam_stage_in
+        from parsed
+        order by row_no
     """
 
 

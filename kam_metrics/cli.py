@@ -1,0 +1,143 @@
+"""Command line: ingest, report, sample, template, uploads, undo and rebuild — the dashboard's work without a UI."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
+from kam_metrics.reader import UnreadableFile
+from kam_metrics.rules import RulesError, load_rules
+
+
+def _date(text: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m kam_metrics",
+        description="KAM Metrics: attribution, weekly quotas, fines and commissions from weekly workbooks.",
+    )
+    parser.add_argument("--lang", choices=LANGS, default=DEFAULT_LANG, help="language of messages and labels")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("ingest", help="store uploaded workbooks (.xlsx/.xls/.csv) in the given order")
+    p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KAM_DB or data/kam.duckdb)")
+    p.add_argument("files", nargs="+", type=Path)
+
+    p = sub.add_parser("report", help="write the result workbook (SPEC §7)")
+    p.add_argument("--db", type=Path, default=None)
+    p.add_argument("--rules", type=Path, default=None, help="rules file (TOML); defaults apply without one")
+    p.add_argument(
+        "--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
+    )
+    p.add_argument("--lang", choices=LANGS, default=None, dest="report_lang")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("sample", help="write the demo weekly workbooks")
+    p.add_argument("--out", type=Path, required=True)
+
+    p = sub.add_parser("template", help="write the blank upload template")
+    p.add_argument("--out", type=Path, required=True)
+    p.add_argument("--lang", choices=LANGS, default=None, dest="template_lang")
+
+    p = sub.add_parser("uploads", help="list the uploads ledger")
+    p.add_argument("--db", type=Path, default=None)
+
+    p = sub.add_parser("undo", help="remove one upload as if it had never happened")
+    p.add_argument("--db", type=Path, default=None)
+    p.add_argument("upload_id", type=int)
+
+    p = sub.add_parser("rebuild", help="recreate the store from the kept copies of every upload")
+    p.add_argument("--db", type=Path, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    lang = args.lang
+    if args.command == "sample":
+        from kam_metrics.sample import write_sample
+
+        paths = write_sample(args.out)
+        print(t("cli.sample_written", lang, path=args.out, count=len(paths)))
+        return 0
+    if args.command == "template":
+        from kam_metrics.template import write_template
+
+        write_template(args.out, args.template_lang or lang)
+        print(t("cli.template_written", lang, path=args.out))
+        return 0
+
+    from kam_metrics.store import Store
+
+    store = Store(args.db)
+    try:
+        if args.command == "ingest":
+            return _ingest(store, args.files, lang)
+        if args.command == "report":
+            return _report(store, args, lang)
+        if args.command == "uploads":
+            print(store.uploads().to_string(index=False))
+            return 0
+        if args.command == "undo":
+            store.undo(args.upload_id)
+            return 0
+        if args.command == "rebuild":
+            count = store.rebuild()
+            print(t("cli.rebuilt", lang, count=count))
+            return 0
+    finally:
+        store.close()
+    return 2
+
+
+def _ingest(store, files: list[Path], lang: str) -> int:
+    failed = 0
+    for path in files:
+        try:
+            result = store.ingest(path)
+        except UnreadableFile as e:
+            failed += 1
+            reason = t(f"unreadable.{e.code}", lang, **e.values)
+            print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
+            continue
+        for key, values in result.notes:
+            print(t("cli.note_line", lang, file=path.name, note=t(key, lang, **values)))
+        for c in result.sheets:
+            print(
+                t(
+                    "cli.ingest_line",
+                    lang,
+                    file=c.file,
+                    sheet=c.sheet,
+                    kind=t(f"kind.{c.kind}", lang),
+                    read=c.read,
+                    accepted=c.accepted,
+                    duplicates=c.duplicates,
+                    rejected=c.rejected,
+                    warnings=c.warnings,
+                )
+            )
+    return 1 if failed else 0
+
+
+def _report(store, args, lang: str) -> int:
+    from kam_metrics import export, report
+
+    try:
+        rules = load_rules(args.rules)
+    except RulesError as e:
+        print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
+        return 2
+    results = report.compute(store, rules, args.as_of)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    export.write_workbook(results, args.out, args.report_lang or lang)
+    print(t("cli.report_written", lang, path=args.out))
+    return 0
