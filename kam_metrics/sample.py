@@ -8,6 +8,7 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 
 import xlsxwriter
+from xlsxwriter.worksheet import Worksheet
 
 from kam_metrics.schema import KINDS
 
@@ -50,20 +51,127 @@ _SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘蒋蔡余杜叶程苏魏吕丁任沈姚卢"
     "姜崔钟谭陆汪范金石廖贾夏韦方白邹孟熊秦邱江尹薛段雷侯龙史陶黎贺顾毛郝龚邵万钱严武戴莫孔向汤"
 )
-_GIVEN = (
-    "伟 芳 娜 秀英 敏 静 丽 强 磊 军 洋 勇 艳 杰 娟 涛 明 超 秀兰 霞 平 刚 桂英 建国 建华 志强 晓红 海燕 子涵 浩然 "
-    "雨萱 欣怡 梓轩 宇轩 思远 嘉怡 俊杰 文博 佳琪 立新 国庆 春梅 玉兰 红梅 永刚 德明 小燕 婷婷 晨阳 一鸣 雅琴"
-).split()
+_GIVEN = [
+    "伟",
+    "芳",
+    "娜",
+    "秀英",
+    "敏",
+    "静",
+    "丽",
+    "强",
+    "磊",
+    "军",
+    "洋",
+    "勇",
+    "艳",
+    "杰",
+    "娟",
+    "涛",
+    "明",
+    "超",
+    "秀兰",
+    "霞",
+    "平",
+    "刚",
+    "桂英",
+    "建国",
+    "建华",
+    "志强",
+    "晓红",
+    "海燕",
+    "子涵",
+    "浩然",
+    "雨萱",
+    "欣怡",
+    "梓轩",
+    "宇轩",
+    "思远",
+    "嘉怡",
+    "俊杰",
+    "文博",
+    "佳琪",
+    "立新",
+    "国庆",
+    "春梅",
+    "玉兰",
+    "红梅",
+    "永刚",
+    "德明",
+    "小燕",
+    "婷婷",
+    "晨阳",
+    "一鸣",
+    "雅琴",
+]
 _HONORIFICS = ("先生", "女士", "先生", "女士", "总", "老师", "小姐", "经理")
-_PREFIXES = (
-    "130 131 132 133 135 136 137 138 139 150 151 152 153 155 156 157 158 159 176 177 178 180 181 182 183 "
-    "185 186 187 188 189 198 199"
-).split()
+_PREFIXES = [
+    "130",
+    "131",
+    "132",
+    "133",
+    "135",
+    "136",
+    "137",
+    "138",
+    "139",
+    "150",
+    "151",
+    "152",
+    "153",
+    "155",
+    "156",
+    "157",
+    "158",
+    "159",
+    "176",
+    "177",
+    "178",
+    "180",
+    "181",
+    "182",
+    "183",
+    "185",
+    "186",
+    "187",
+    "188",
+    "189",
+    "198",
+    "199",
+]
 _DISTRICTS = ("南山", "福田", "罗湖", "宝安", "龙岗", "龙华", "光明", "坪山", "盐田", "前海")
-_BRANDS = (
-    "恒信 华泰 鹏程 盛世 远航 中科 天元 金桥 汇通 宏达 瑞丰 博雅 启明 新锐 安泰 万达 东方 银河 卓越 凯旋 "
-    "永安 嘉禾 创维 德信 海纳 百川 星辰 蓝海 润泽 同济"
-).split()
+_BRANDS = [
+    "恒信",
+    "华泰",
+    "鹏程",
+    "盛世",
+    "远航",
+    "中科",
+    "天元",
+    "金桥",
+    "汇通",
+    "宏达",
+    "瑞丰",
+    "博雅",
+    "启明",
+    "新锐",
+    "安泰",
+    "万达",
+    "东方",
+    "银河",
+    "卓越",
+    "凯旋",
+    "永安",
+    "嘉禾",
+    "创维",
+    "德信",
+    "海纳",
+    "百川",
+    "星辰",
+    "蓝海",
+    "润泽",
+    "同济",
+]
 _TRADES = (
     "科技有限公司",
     "电子有限公司",
@@ -182,6 +290,7 @@ class _Deal:
     date_style: str | None = None
     cancelled: date | None = None
     cancel_listed_from: int = WEEKS
+    via: str = ""  # how the customer came: "visit", "lead" or "none" (for the demo's own bookkeeping)
 
 
 @dataclass
@@ -411,7 +520,7 @@ class _Demo:
             v = self.visit(week, kam.name, p.phone, self.visit_name(p.name), day)
             self.valid_visits.append(v)
             made += 1
-            if rng.random() < 0.04:  # the same party logged twice that day (duplicate_visit)
+            if rng.random() < 0.015:  # the same party logged twice that day (duplicate_visit)
                 again = self.visit(week, kam.name, v.phone, v.name, day, salesperson=v.salesperson)
                 again.at = max(again.at, v.at + timedelta(minutes=30))
         extras = (
@@ -459,7 +568,7 @@ class _Demo:
         for _ in range(n_units):
             day = rng.choice(active)
             u = _Unit(day, kam.name, self.unit_name(), photo(day), rng.choice(_CONTACTS))
-            if w == 0 and kam.name == "李娜" and not self.valid_units:
+            if w == 0 and kam.name == "李娜" and all(x.name != "华为技术有限公司" for x in self.valid_units):
                 u.name = "华为技术有限公司"
             if (
                 w == 1
@@ -485,9 +594,11 @@ class _Demo:
 
     def week_deals(self, week: _Week, w: int) -> None:
         rng = self.rng
-        for _ in range(3 if len(week.days) == 7 else 1):
+        for i in range(3 if len(week.days) == 7 else 1):
             day = rng.choice(week.days)
             kind = rng.choices(("visit", "lead", "none"), (6, 2, 2))[0]
+            if w == 1 and i == 0:  # the deal that is cancelled later must be one a KAM brought
+                kind, day = "visit", week.days[-1]
             sp = rng.choice(_SALESPEOPLE)
             if kind == "visit":
                 dealt = {d.phone for d in self.deals}
@@ -524,6 +635,7 @@ class _Demo:
                 sp,
                 commission,
             )
+            deal.via = kind
             n = len(self.deals)
             deal.money_style = {3: "yen", 7: "thousands", 11: "yuan", 16: "yen", 21: "thousands"}.get(
                 n, "number"
@@ -533,12 +645,8 @@ class _Demo:
 
     def cancel_one_deal(self) -> None:
         # A W38 deal is cancelled (退房) in W42; files from W42 on list it with 状态 退房.
-        early = [
-            d
-            for d in self.deals
-            if FIRST_MONDAY + timedelta(weeks=1) <= d.signed < FIRST_MONDAY + timedelta(weeks=2)
-        ]
-        deal = early[0]
+        w38 = FIRST_MONDAY + timedelta(weeks=1)
+        deal = next(d for d in self.deals if w38 <= d.signed < w38 + timedelta(weeks=1) and d.via == "visit")
         deal.cancelled = date(2026, 10, 14)
         deal.cancel_listed_from = 5
 
@@ -558,9 +666,7 @@ class _Demo:
                 r.spaced_kam = True
         insert_at = rng.randrange(5, len(week.leads) - 5)
         if w in _LEAD_EXACT_DUPLICATE:
-            week.leads.insert(insert_at, picks[6])  # the same row pasted twice
-            week.leads.remove(picks[6])
-            week.leads.insert(week.leads.index(picks[6]), picks[6])
+            week.leads.insert(week.leads.index(picks[6]) + 1, picks[6])  # the same row pasted twice
         if w in _LEAD_WITHOUT_PHONE:
             week.leads.insert(insert_at, _Lead(self.moment(week.days[0]), picks[7].kam, "赵先生", None))
         if w in _LEAD_BAD_PHONE:
@@ -611,7 +717,7 @@ def _date_cell(at: datetime | date, style: str | None, date_only: bool) -> objec
         return f"{at.year}年{at.month}月{at.day}日"
     if isinstance(at, datetime) and not date_only:
         return at
-    return at if not isinstance(at, datetime) else at.date()
+    return at.date() if isinstance(at, datetime) else at
 
 
 def _money_cell(value: int, style: str) -> object:
@@ -658,17 +764,17 @@ class _Writer:
             for c, value in enumerate(row or ()):
                 self.cell(ws, r, c, value)
 
-    def cell(self, ws: object, r: int, c: int, value: object) -> None:
+    def cell(self, ws: Worksheet, r: int, c: int, value: object) -> None:
         if value is None or value == "":
             return
         if isinstance(value, datetime):
-            ws.write_datetime(r, c, value, self.datetime)  # type: ignore[attr-defined]
+            ws.write_datetime(r, c, value, self.datetime)
         elif isinstance(value, date):
-            ws.write_datetime(r, c, datetime.combine(value, time()), self.date)  # type: ignore[attr-defined]
+            ws.write_datetime(r, c, datetime.combine(value, time()), self.date)
         elif isinstance(value, int | float):
-            ws.write_number(r, c, value)  # type: ignore[attr-defined]
+            ws.write_number(r, c, value)
         else:
-            ws.write_string(r, c, str(value))  # type: ignore[attr-defined]
+            ws.write_string(r, c, str(value))
 
     def close(self) -> None:
         self.wb.close()
@@ -707,7 +813,7 @@ def _write_week(path: Path, demo: _Demo, w: int) -> None:
     out.sheet("units", units)
     leads = [
         [
-            _date_cl(r),
+            _date_cell(r.at, r.date_style, r.date_only),
             _spaced(r.kam) if r.spaced_kam else r.kam,
             r.name,
             _phone_cell(r.phone, r.phone_style),
@@ -740,7 +846,7 @@ def _write_week(path: Path, demo: _Demo, w: int) -> None:
                 d.name,
                 d.phone,
                 d.property,
-                _money_cell(d.amount, "number"),
+                d.amount,
                 d.salesperson,
                 _money_cell(d.commission, d.money_style),
                 "退房" if cancelled else "已签约",
@@ -749,10 +855,6 @@ def _write_week(path: Path, demo: _Demo, w: int) -> None:
         )
     out.sheet("deals", deals)
     out.close()
-
-
-def _date_cl(r: _Lead) -> object:
-    return _date_cell(r.at, r.date_style, r.date_only)
 
 
 def write_sample(out_dir: str | Path) -> list[Path]:
