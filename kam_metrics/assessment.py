@@ -197,7 +197,7 @@ def _counts(attribution, rules: Rules) -> dict[tuple[str, str, dt.date], int]:
         if valid.empty:
             continue
         days = pd.to_datetime(valid[column]).dt.normalize()
-        weeks = days - pd.to_timedelta((days.dt.weekday - rules.week_start_index) % 7, unit="D")
+        weeks = days - pd.to_timedelta((days.dt.day_of_week - rules.week_start_index) % 7, unit="D")
         grouped = pd.DataFrame({"kam": valid["kam"].to_numpy(), "week": weeks.to_numpy()}).value_counts()
         for (kam, week), n in grouped.items():
             out[(quota, kam, pd.Timestamp(week).date())] = int(n)

@@ -232,7 +232,6 @@ def _commission_lines(cur: duckdb.DuckDBPyConnection, rules: Rules) -> pd.DataFr
     c = rules.commission
     deal_key = f"(date_diff('day', date '1970-01-01', signed_date)::bigint * 100000 + {DEAL_SLOT})"
     lead_key = key_sql("reported_at", "reported_at_date_only", LEAD_SLOT)
-    visit_key = key_sql("visited_at", "visited_at_date_only", LATE_SLOT)
     reg_key = key_sql("registered_at", "registered_at_date_only", LATE_SLOT)
     share_from_salesperson = c.visit_share_source == "salesperson"
     sql = f"""

@@ -53,13 +53,56 @@ def map_distinct(array: pa.Array, fn) -> pa.Array:
     """Apply a Python function to each distinct value only (names and phones repeat a lot)."""
     if len(array) == 0:
         return pa.array([], pa.string())
-    encoded = (
-        pc.dictionary_encode(array).combine_chunks()
-        if isinstance(array, pa.ChunkedArray)
-        else pc.dictionary_encode(array)
-    )
+    encoded = pc.dictionary_encode(array)
     mapped = pa.array([fn(v) for v in encoded.dictionary.to_pylist()], pa.string())
     return pc.take(mapped, encoded.indices)
+
+
+# Text made only of ASCII and CJK unified ideographs is unchanged by NFKC and holds no zero-width
+# characters, so it can be cleaned by vectorised Arrow kernels; anything else goes through Python.
+_PLAIN = r"^[\x{20}-\x{7e}\x{4e00}-\x{9fff}\t\r\n]*$"
+_ARROW_HAN = r"\p{Han}"
+
+
+def _vectorised(array: pa.Array, fast, slow) -> pa.Array:
+    plain = pc.fill_null(pc.match_substring_regex(array, _PLAIN), True)
+    if pc.all(plain).as_py():
+        return fast(array)
+    quick = fast(pc.if_else(plain, array, pa.scalar(None, pa.string())))
+    careful = map_distinct(pc.if_else(plain, pa.scalar(None, pa.string()), array), slow)
+    return pc.if_else(plain, quick, careful)
+
+
+def _fast_text(array: pa.Array) -> pa.Array:
+    trimmed = pc.utf8_trim_whitespace(array)
+    return pc.if_else(pc.equal(trimmed, ""), pa.scalar(None, pa.string()), trimmed)
+
+
+def _fast_name(array: pa.Array) -> pa.Array:
+    text = _fast_text(array)
+    for _ in range(2):  # each pass closes every other gap of a run like "王 小 明"
+        text = pc.replace_substring_regex(text, rf"({_ARROW_HAN})\s+({_ARROW_HAN})", r"\1\2")
+    return pc.replace_substring_regex(text, r"\s+", " ")
+
+
+def _fast_unit_key(array: pa.Array) -> pa.Array:
+    text = _fast_text(array)
+    return pc.utf8_lower(pc.replace_substring_regex(text, r"\s+", ""))
+
+
+def clean_text_array(array: pa.Array) -> pa.Array:
+    """clean_text over a column."""
+    return _vectorised(array, _fast_text, clean_text)
+
+
+def clean_name_array(array: pa.Array) -> pa.Array:
+    """clean_name over a column."""
+    return _vectorised(array, _fast_name, clean_name)
+
+
+def unit_key_array(array: pa.Array) -> pa.Array:
+    """unit_key over a column."""
+    return _vectorised(array, _fast_unit_key, unit_key)
 
 
 _DATE_PATTERN = (
@@ -146,9 +189,9 @@ def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
         if raw is None:
             arrays[f.name] = pa.nulls(n, pa.string())
             continue
-        arrays[f.name] = map_distinct(raw, clean_name if f.type == NAME else clean_text)
+        arrays[f.name] = clean_name_array(raw) if f.type == NAME else clean_text_array(raw)
     if kind.name == "units":
-        arrays["unit_key"] = map_distinct(arrays["unit_name"], unit_key)
+        arrays["unit_key"] = unit_key_array(arrays["unit_name"])
     table = pa.table(arrays)
     con.register("kam_stage_in", table)
     try:
@@ -177,19 +220,26 @@ def _stage_sql(kind, headers: dict[str, str]) -> str:
         if required:
             problems.append(_problem("missing", label, "null", f"{c} is null"))
         if f.type == DATETIME:
+            # Fast path: the form a spreadsheet's own date cells take; the general parser for the rest.
+            quick = f"try_strptime({c}, '%Y-%m-%d %H:%M:%S')"
             extract += [
-                f'{_sql_serial(c)} as "{f.name}__serial"',
-                f'{_sql_date_parts(c)} as "{f.name}__parts"',
+                f'{quick} as "{f.name}__quick"',
+                f'case when {quick} is null then {_sql_serial(c)} end as "{f.name}__serial"',
+                f'case when {quick} is null then {_sql_date_parts(c)} end as "{f.name}__parts"',
             ]
             parse.append(
-                f'coalesce({_sql_serial_ts(f"{f.name}__serial")}, {_sql_parts_ts(f"{f.name}__parts")}) as "{f.name}__ts"'
+                f'coalesce("{f.name}__quick", {_sql_serial_ts(f"{f.name}__serial")}, '
+                f'{_sql_parts_ts(f"{f.name}__parts")}) as "{f.name}__ts"'
             )
             ts = f'"{f.name}__ts"'
             final += [f"{ts} as {f.name}", f"{ts} = date_trunc('day', {ts}) as {f.name}_date_only"]
             bad = _problem("bad_date", label, c, f"{c} is not null and {ts} is null")
             (problems if required else warnings).append(bad)
         elif f.type == PHONE:
-            extract.append(f'{_sql_phone_digits(c)} as "{f.name}__digits"')
+            extract.append(
+                f"case when regexp_full_match({c}, '1[3-9][0-9]{{9}}') then {c} "
+                f'else {_sql_phone_digits(c)} end as "{f.name}__digits"'
+            )
             parse.append(f'{_sql_phone(f"{f.name}__digits")} as "{f.name}__phone"')
             p = f'"{f.name}__phone"'
             valid = f"regexp_full_match({p}, '1[3-9][0-9]{{9}}')"
