@@ -56,15 +56,80 @@ GIVEN = list(
 HONORIFICS = ["先生", "女士", "小姐", "总", "老师", "经理"]
 CN_DIGITS = "零一二三四五六七八九"
 CITIES = ["", "成都", "重庆", "武汉", "西安", "长沙", "郑州", "南京", "杭州", "合肥"]
-DISTRICTS = list("东西南北中") + ["高新", "滨江", "经开", "新城", "江北", "城南", "天河", "海淀", "浦东", "龙岗"]
-UNIT_CORES = (
-    "华信 恒通 中科 远航 新时代 金桥 宏达 鼎盛 联创 博远 天成 瑞丰 盛世 安达 星辰 海纳 长青 和美 嘉禾 "
-    "诚信 启明 卓越 万象 鸿运 锦程 永安 同创 立德 兴业 东方 国泰 富民 康达 明珠 育才 实验 光明 阳光"
-).split()
-UNIT_SUFFIXES = (
-    "科技有限公司 贸易有限公司 建设集团 中学 小学 幼儿园 人民医院 社区卫生服务中心 银行支行 律师事务所 "
-    "会计师事务所 物业管理有限公司 汽车4S店 商会 街道办事处 税务所 供电所 实业有限公司 制药厂 酒店"
-).split()
+DISTRICTS = list("东西南北中") + [
+    "高新",
+    "滨江",
+    "经开",
+    "新城",
+    "江北",
+    "城南",
+    "天河",
+    "海淀",
+    "浦东",
+    "龙岗",
+]
+UNIT_CORES = [
+    "华信",
+    "恒通",
+    "中科",
+    "远航",
+    "新时代",
+    "金桥",
+    "宏达",
+    "鼎盛",
+    "联创",
+    "博远",
+    "天成",
+    "瑞丰",
+    "盛世",
+    "安达",
+    "星辰",
+    "海纳",
+    "长青",
+    "和美",
+    "嘉禾",
+    "诚信",
+    "启明",
+    "卓越",
+    "万象",
+    "鸿运",
+    "锦程",
+    "永安",
+    "同创",
+    "立德",
+    "兴业",
+    "东方",
+    "国泰",
+    "富民",
+    "康达",
+    "明珠",
+    "育才",
+    "实验",
+    "光明",
+    "阳光",
+]
+UNIT_SUFFIXES = [
+    "科技有限公司",
+    "贸易有限公司",
+    "建设集团",
+    "中学",
+    "小学",
+    "幼儿园",
+    "人民医院",
+    "社区卫生服务中心",
+    "银行支行",
+    "律师事务所",
+    "会计师事务所",
+    "物业管理有限公司",
+    "汽车4S店",
+    "商会",
+    "街道办事处",
+    "税务所",
+    "供电所",
+    "实业有限公司",
+    "制药厂",
+    "酒店",
+]
 SOURCES = ["自然来访", "大客户经理", "中介", "线上", "老带新", "电话", "外展"]
 PHONE_PREFIXES = np.array(
     [130, 131, 132, 133, 135, 136, 137, 138, 139, 150, 151, 152, 153, 155, 156, 157, 158, 159]
@@ -134,7 +199,9 @@ def _customer_names(rng: np.random.Generator, count: int) -> np.ndarray:
     return names
 
 
-def _times(rng: np.random.Generator, day: np.ndarray, date_only_share: float) -> tuple[np.ndarray, np.ndarray]:
+def _times(
+    rng: np.random.Generator, day: np.ndarray, date_only_share: float
+) -> tuple[np.ndarray, np.ndarray]:
     """Excel serials for day offsets (business hours 9:00-21:00), and a has-time mask."""
     secs = rng.integers(9 * 3600, 21 * 3600, len(day))
     has_time = rng.random(len(day)) >= date_only_share
@@ -165,7 +232,9 @@ def build_data(n: int, seed: int) -> dict:
     late = rng.random(n_kams) < 0.2
     kam_start = np.where(late, rng.integers(7, DAYS - 60, n_kams), rng.integers(-400, -1, n_kams))
     leaves = rng.random(n_kams) < 0.08
-    kam_end = np.where(leaves, np.minimum(DAYS - 1, np.maximum(kam_start, 0) + rng.integers(30, DAYS, n_kams)), DAYS - 1)
+    kam_end = np.where(
+        leaves, np.minimum(DAYS - 1, np.maximum(kam_start, 0) + rng.integers(30, DAYS, n_kams)), DAYS - 1
+    )
     kam_weight = rng.lognormal(0, 0.5, n_kams) * (kam_end - np.maximum(kam_start, 0) + 1)
     kam_weight /= kam_weight.sum()
     salespeople = _person_names(rng, n_sales)
@@ -272,10 +341,13 @@ def build_data(n: int, seed: int) -> dict:
     sect = np.array(list("ABCDEFGH"), dtype=object)
     u = rng.permutation(max(n_deals, 8 * 40 * 33 * 4))[:n_deals]
     prop = [
-        f"{sect[(i // 5280) % 8]}区{(i // 132) % 40 + 1}栋{(i // 4) % 33 + 1}{i % 4 + 1:02d}" for i in u.tolist()
+        f"{sect[(i // 5280) % 8]}区{(i // 132) % 40 + 1}栋{(i // 4) % 33 + 1}{i % 4 + 1:02d}"
+        for i in u.tolist()
     ]
     cancelled = rng.random(n_deals) < 0.04
-    c_serial = np.where(cancelled, np.minimum(d_day + rng.integers(3, 60, n_deals), START_SERIAL + DAYS - 1), np.nan)
+    c_serial = np.where(
+        cancelled, np.minimum(d_day + rng.integers(3, 60, n_deals), START_SERIAL + DAYS - 1), np.nan
+    )
     deals = {
         "serial": d_serial,
         "has_time": d_has_time,
@@ -518,7 +590,10 @@ def _generate(n: int, out_dir: Path, seed: int, weekly: bool, single: bool) -> d
         if hit:
             result["weeks"] = hit
         else:
-            paths = [d / f"week_{w + 1:02d}_{(START + dt.timedelta(weeks=w)).isoformat()}.xlsx" for w in range(WEEKS)]
+            paths = [
+                d / f"week_{w + 1:02d}_{(START + dt.timedelta(weeks=w)).isoformat()}.xlsx"
+                for w in range(WEEKS)
+            ]
             jobs += [(_write_week, (w, str(p))) for w, p in enumerate(paths)]
             todo["weeks"] = paths
     if jobs:
