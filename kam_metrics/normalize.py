@@ -193,24 +193,51 @@ def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
     if kind.name == "units":
         arrays["unit_key"] = unit_key_array(arrays["unit_name"])
     table = pa.table(arrays)
+    general = {f.name for f in kind.fields if _needs_general_parser(f.type, arrays[f.name])}
     con.register("kam_stage_in", table)
     try:
-        return con.sql(_stage_sql(kind, sheet.headers)).to_arrow_table()
+        return con.sql(_stage_sql(kind, sheet.headers, general)).to_arrow_table()
     finally:
         con.unregister("kam_stage_in")
+
+
+_PLAIN_FORMS = {
+    PHONE: r"^1[3-9][0-9]{9}$",
+    NUMBER: r"^-?[0-9]+(\.[0-9]+)?$",
+}
+
+
+def _needs_general_parser(field_type: str, array: pa.Array) -> bool:
+    """Whether a column holds any value outside the plain form that a short SQL expression parses.
+
+    Planning a query costs time per expression, so the general parsers (a 13-group regular expression
+    for dates, digit extraction for phones) enter the staging query only for columns that need them.
+    """
+    present = pc.is_valid(array)
+    if field_type == DATETIME:
+        quick = pc.strptime(array, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+        odd = pc.and_(present, pc.is_null(quick))
+    elif field_type in _PLAIN_FORMS:
+        odd = pc.and_(
+            present, pc.invert(pc.fill_null(pc.match_substring_regex(array, _PLAIN_FORMS[field_type]), False))
+        )
+    else:
+        return field_type == INTEGER
+    return bool(pc.any(odd).as_py())
 
 
 def _q(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _stage_sql(kind, headers: dict[str, str]) -> str:
+def _stage_sql(kind, headers: dict[str, str], general: set[str] | None = None) -> str:
     """Three layers: extract (one regex pass per cell), parse, then validate into problems and warnings."""
     extract = ["row_no"]
     parse = ["row_no"]
     final = ["row_no"]
     problems: list[str] = []
     warnings: list[str] = []
+    general = {f.name for f in kind.fields} if general is None else general
     for f in kind.fields:
         c = f'"{f.name}"'
         label = _q(headers.get(f.name, f.canonical))
@@ -222,31 +249,39 @@ def _stage_sql(kind, headers: dict[str, str]) -> str:
         if f.type == DATETIME:
             # Fast path: the form a spreadsheet's own date cells take; the general parser for the rest.
             quick = f"try_strptime({c}, '%Y-%m-%d %H:%M:%S')"
-            extract += [
-                f'{quick} as "{f.name}__quick"',
-                f'case when {quick} is null then {_sql_serial(c)} end as "{f.name}__serial"',
-                f'case when {quick} is null then {_sql_date_parts(c)} end as "{f.name}__parts"',
-            ]
-            parse.append(
-                f'coalesce("{f.name}__quick", {_sql_serial_ts(f"{f.name}__serial")}, '
-                f'{_sql_parts_ts(f"{f.name}__parts")}) as "{f.name}__ts"'
-            )
+            if f.name in general:
+                extract += [
+                    f'{quick} as "{f.name}__quick"',
+                    f'case when {quick} is null then {_sql_serial(c)} end as "{f.name}__serial"',
+                    f'case when {quick} is null then {_sql_date_parts(c)} end as "{f.name}__parts"',
+                ]
+                parse.append(
+                    f'coalesce("{f.name}__quick", {_sql_serial_ts(f"{f.name}__serial")}, '
+                    f'{_sql_parts_ts(f"{f.name}__parts")}) as "{f.name}__ts"'
+                )
+            else:
+                extract.append(f'{quick} as "{f.name}__quick"')
+                parse.append(f'"{f.name}__quick" as "{f.name}__ts"')
             ts = f'"{f.name}__ts"'
             final += [f"{ts} as {f.name}", f"{ts} = date_trunc('day', {ts}) as {f.name}_date_only"]
             bad = _problem("bad_date", label, c, f"{c} is not null and {ts} is null")
             (problems if required else warnings).append(bad)
         elif f.type == PHONE:
-            extract.append(
-                f"case when regexp_full_match({c}, '1[3-9][0-9]{{9}}') then {c} "
-                f'else {_sql_phone_digits(c)} end as "{f.name}__digits"'
-            )
+            if f.name in general:
+                extract.append(
+                    f"case when regexp_full_match({c}, '1[3-9][0-9]{{9}}') then {c} "
+                    f'else {_sql_phone_digits(c)} end as "{f.name}__digits"'
+                )
+            else:
+                extract.append(f'{c} as "{f.name}__digits"')
             parse.append(f'{_sql_phone(f"{f.name}__digits")} as "{f.name}__phone"')
             p = f'"{f.name}__phone"'
             valid = f"regexp_full_match({p}, '1[3-9][0-9]{{9}}')"
             final.append(f"case when {valid} then {p} end as {f.name}")
             problems.append(_problem("bad_phone", label, c, f"{c} is not null and not {valid}"))
         elif f.type == NUMBER:
-            extract.append(f'{_sql_money(c)} as "{f.name}__num"')
+            money = _sql_money(c) if f.name in general else f"try_cast({c} as decimal(18, 2))"
+            extract.append(f'{money} as "{f.name}__num"')
             parse.append(f'"{f.name}__num"')
             n = f'"{f.name}__num"'
             final.append(f"{n} as {f.name}")
