@@ -108,6 +108,11 @@ def _ingest(store, files: list[Path], lang: str) -> int:
             reason = t(f"unreadable.{e.code}", lang, **e.values)
             print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
             continue
+        except Exception as e:  # never a traceback to the user; the transaction kept the store unchanged
+            failed += 1
+            reason = f"{t('unreadable.corrupt', lang)} ({type(e).__name__}: {e})"
+            print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
+            continue
         for key, values in result.notes:
             print(t("cli.note_line", lang, file=path.name, note=t(key, lang, **values)))
         for c in result.sheets:

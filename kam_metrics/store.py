@@ -157,9 +157,6 @@ class Store:
         path: str | Path,
         name: str | None = None,
         progress: Callable[[float, str], None] | None = None,
-        *,
-        _upload_id: int | None = None,
-        _uploaded_at: dt.datetime | None = None,
     ) -> IngestResult:
         """Read, normalise and store one file in one transaction.
 
@@ -169,57 +166,88 @@ class Store:
         path = Path(path)
         name = name or path.name
         sha = _sha256(path)
-        read = read_file(path, name, self.limits, progress)
-        staged = []
-        cur = self.cursor()
-        for sheet in read.sheets:
-            staged.append((sheet, normalize.stage(cur, sheet)))
-        stored_path = self._keep(path, sha, name) if _upload_id is None else None
+        read, staged = self._read_and_stage(path, name, progress)
+        stored_path = self._keep(path, sha, name)
         with self._lock:
+            cur = self.cursor()
             cur.execute("begin transaction")
             try:
-                if _upload_id is None:
-                    upload_id = cur.execute("select coalesce(max(upload_id), 0) + 1 from uploads").fetchall()[
-                        0
-                    ][0]
-                    cur.execute(
-                        "insert into uploads values (?, ?, ?, ?, ?, ?)",
-                        [
-                            upload_id,
-                            name,
-                            sha,
-                            str(stored_path) if stored_path else None,
-                            _uploaded_at or dt.datetime.now().replace(microsecond=0),
-                            json.dumps(read.notes, ensure_ascii=False),
-                        ],
-                    )
-                else:
-                    upload_id = _upload_id
-                    cur.execute("delete from upload_sheets where upload_id = ?", [upload_id])
-                result = IngestResult(file=name, upload_id=upload_id, sha256=sha, notes=read.notes)
-                for sheet, table in staged:
-                    result.sheets.append(self._store_sheet(cur, upload_id, name, sheet, table, result))
-                for c in result.sheets:
-                    cur.execute(
-                        "insert into upload_sheets values (?, ?, ?, ?, ?, ?, ?, ?)",
-                        [
-                            upload_id,
-                            c.sheet,
-                            c.kind,
-                            c.read,
-                            c.accepted,
-                            c.duplicates,
-                            c.rejected,
-                            c.warnings,
-                        ],
-                    )
+                upload_id = cur.execute("select coalesce(max(upload_id), 0) + 1 from uploads").fetchall()[0][
+                    0
+                ]
+                cur.execute(
+                    "insert into uploads values (?, ?, ?, ?, ?, ?)",
+                    [
+                        upload_id,
+                        name,
+                        sha,
+                        stored_path.name if stored_path else None,
+                        dt.datetime.now().replace(microsecond=0),
+                        json.dumps(read.notes, ensure_ascii=False),
+                    ],
+                )
+                result = self._apply(cur, upload_id, name, sha, read, staged)
                 _before_commit_hook(cur)
                 self._bump(cur)
                 cur.execute("commit")
             except BaseException:
                 cur.execute("rollback")
                 raise
+            self._write_ledger()
         return result
+
+    def _read_and_stage(self, path: Path, name: str, progress=None):
+        read = read_file(path, name, self.limits, progress)
+        cur = self.cursor()
+        return read, [(sheet, normalize.stage(cur, sheet)) for sheet in read.sheets]
+
+    def _apply(self, cur, upload_id: int, name: str, sha: str, read, staged) -> IngestResult:
+        """Store staged sheets under an upload id, inside the caller's transaction."""
+        result = IngestResult(file=name, upload_id=upload_id, sha256=sha, notes=read.notes)
+        for sheet, table in staged:
+            result.sheets.append(self._store_sheet(cur, upload_id, name, sheet, table, result))
+        for c in result.sheets:
+            cur.execute(
+                "insert into upload_sheets values (?, ?, ?, ?, ?, ?, ?, ?)",
+                [upload_id, c.sheet, c.kind, c.read, c.accepted, c.duplicates, c.rejected, c.warnings],
+            )
+        return result
+
+    def _kept_file(self, stored: str | None) -> Path | None:
+        if not stored or self.uploads_dir is None:
+            return None
+        path = Path(stored)
+        return path if path.is_absolute() else self.uploads_dir / path
+
+    def _replay(self, cur, uploads: list[tuple]) -> None:
+        """Re-store uploads (id, file name, kept file) from their kept files, inside the caller's transaction."""
+        for upload_id, file_name, stored in uploads:
+            kept = self._kept_file(stored)
+            read, staged = self._read_and_stage(kept, file_name)
+            cur.execute("delete from upload_sheets where upload_id = ?", [upload_id])
+            self._apply(cur, upload_id, file_name, _sha256(kept), read, staged)
+
+    def _missing_files(self, uploads: list[tuple]) -> list[str]:
+        return [u[1] for u in uploads if not (k := self._kept_file(u[2])) or not k.exists()]
+
+    def _write_ledger(self) -> None:
+        """Mirror the uploads ledger next to the kept files, so the store can be rebuilt without its file."""
+        if self.uploads_dir is None:
+            return
+        self.uploads_dir.mkdir(parents=True, exist_ok=True)
+        rows = (
+            self.cursor()
+            .execute(
+                "select upload_id, file_name, sha256, stored_path, uploaded_at from uploads order by upload_id"
+            )
+            .fetchall()
+        )
+        tmp = self.uploads_dir / "ledger.jsonl.part"
+        with open(tmp, "w", encoding="utf-8") as f:
+            for uid, file_name, sha, stored, at in rows:
+                record = {"upload_id": uid, "file_name": file_name, "sha256": sha, "stored": stored}
+                f.write(json.dumps(record | {"uploaded_at": at.isoformat()}, ensure_ascii=False) + "\n")
+        os.replace(tmp, self.uploads_dir / "ledger.jsonl")
 
     def _keep(self, path: Path, sha: str, name: str) -> Path | None:
         if self.uploads_dir is None:
@@ -383,15 +411,17 @@ class Store:
         """Remove one upload: the store becomes what it would be had that upload never happened.
 
         Later uploads are re-read from their kept files, because rows of theirs that were duplicates of
-        the removed upload's rows must now be stored in their own name.
+        the removed upload's rows must now be stored in their own name. All of it is one transaction.
         """
         with self._lock:
             cur = self.cursor()
+            if not cur.execute("select 1 from uploads where upload_id = ?", [upload_id]).fetchall():
+                raise KeyError(f"no upload {upload_id}")
             later = cur.execute(
-                "select upload_id, file_name, stored_path, uploaded_at from uploads where upload_id > ? order by upload_id",
+                "select upload_id, file_name, stored_path from uploads where upload_id > ? order by upload_id",
                 [upload_id],
             ).fetchall()
-            missing = [r[1] for r in later if not r[2] or not Path(r[2]).exists()]
+            missing = self._missing_files(later)
             if missing:
                 raise FileNotFoundError(
                     "cannot undo: the kept copies of later uploads are missing: " + ", ".join(missing)
@@ -400,15 +430,13 @@ class Store:
             try:
                 self._delete_from(cur, upload_id)
                 cur.execute("delete from uploads where upload_id = ?", [upload_id])
+                self._replay(cur, later)
+                self._bump(cur)
                 cur.execute("commit")
             except BaseException:
                 cur.execute("rollback")
                 raise
-            for uid, file_name, stored_path, uploaded_at in later:
-                self.ingest(stored_path, file_name, _upload_id=uid, _uploaded_at=uploaded_at)
-            cur.execute("begin transaction")
-            self._bump(cur)
-            cur.execute("commit")
+            self._write_ledger()
 
     def _delete_from(self, cur, upload_id: int) -> None:
         for table in [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]:
@@ -423,23 +451,52 @@ class Store:
             cur.execute("delete from uploads")
             self._bump(cur)
             cur.execute("commit")
+            self._write_ledger()
 
     def rebuild(self) -> int:
-        """Re-read every upload from its kept file, in upload order; returns the number of files."""
+        """Re-read every upload from its kept file, in upload order; returns the number of files.
+
+        When the store file itself was lost (an empty store), the ledger kept beside the files
+        (uploads/ledger.jsonl) says which files were uploaded, in which order and when.
+        """
         with self._lock:
             cur = self.cursor()
-            rows = cur.execute(
-                "select upload_id, file_name, stored_path, uploaded_at from uploads order by upload_id"
+            uploads = cur.execute(
+                "select upload_id, file_name, stored_path from uploads order by upload_id"
             ).fetchall()
-            missing = [r[1] for r in rows if not r[2] or not Path(r[2]).exists()]
+            ledger = self.uploads_dir / "ledger.jsonl" if self.uploads_dir else None
+            records = []
+            if not uploads and ledger is not None and ledger.exists():
+                records = [
+                    json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines() if line
+                ]
+                uploads = [(r["upload_id"], r["file_name"], r["stored"]) for r in records]
+            missing = self._missing_files(uploads)
             if missing:
                 raise FileNotFoundError("cannot rebuild: kept files are missing: " + ", ".join(missing))
             cur.execute("begin transaction")
-            self._delete_from(cur, 0)
-            cur.execute("commit")
-            for uid, file_name, stored_path, uploaded_at in rows:
-                self.ingest(stored_path, file_name, _upload_id=uid, _uploaded_at=uploaded_at)
-            return len(rows)
+            try:
+                self._delete_from(cur, 0)
+                for r in records:
+                    cur.execute(
+                        "insert into uploads values (?, ?, ?, ?, ?, ?)",
+                        [
+                            r["upload_id"],
+                            r["file_name"],
+                            r["sha256"],
+                            r["stored"],
+                            dt.datetime.fromisoformat(r["uploaded_at"]),
+                            "[]",
+                        ],
+                    )
+                self._replay(cur, uploads)
+                self._bump(cur)
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            self._write_ledger()
+            return len(uploads)
 
     def counts(self) -> dict[str, int]:
         """Stored rows per table (for tests and the upload page)."""
