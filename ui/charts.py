@@ -1,0 +1,98 @@
+"""Plotly figures for the pages, drawn from the display frames of kam_metrics.views (no business logic)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.express as px
+import plotly.graph_objects as go
+
+FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
+STATE_COLOURS = {"met": "#2e7d32", "missed": "#c62828", "in_progress": "#9e9e9e"}
+
+
+def _layout(fig: go.Figure, height: int, legend_below: bool = False) -> go.Figure:
+    # Facet titles sit above the panels, so a faceted chart keeps its legend below them.
+    legend = {"orientation": "h", "x": 0, "title": None}
+    legend |= {"yanchor": "top", "y": -0.25} if legend_below else {"yanchor": "bottom", "y": 1.02}
+    fig.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        font={"family": FONT},
+        legend=legend,
+    )
+    return fig
+
+
+def funnel(frame: pd.DataFrame) -> go.Figure:
+    """Leads → valid leads → valid visits → deals."""
+    fig = go.Figure(
+        go.Funnel(
+            y=frame["stage"],
+            x=frame["count"],
+            textinfo="value+percent previous",
+            marker={"color": ["#90caf9", "#42a5f5", "#1e88e5", "#0d47a1"][: len(frame)]},
+        )
+    )
+    return _layout(fig, 320)
+
+
+def trend(frame: pd.DataFrame) -> go.Figure:
+    """One panel per quota: the team's weekly count against the summed target."""
+    fig = px.line(
+        frame,
+        x="week",
+        y="value",
+        color="series",
+        facet_col="quota",
+        markers=True,
+        line_dash="series",
+        color_discrete_sequence=["#1e88e5", "#9e9e9e"],
+    )
+    fig.update_yaxes(matches=None, showticklabels=True, title=None, rangemode="tozero")
+    fig.update_xaxes(title=None, tickangle=-45)
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    return _layout(fig, 400, legend_below=True)
+
+
+def heatmap(frame: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure:
+    """KAM × week grid of squares coloured met / missed / in progress.
+
+    Drawn as square scatter markers rather than a plotly heatmap, because Streamlit reports point
+    selections of scatter traces only (a heatmap click returns nothing).
+    """
+    fig = go.Figure()
+    size = max(10, min(30, int(900 / max(len(weeks), 1))))
+    for state, colour in STATE_COLOURS.items():
+        part = frame[frame["state"] == state]
+        if part.empty:
+            continue
+        fig.add_trace(
+            go.Scatter(
+                x=part["week"],
+                y=part["kam"],
+                mode="markers",
+                name=part["state_label"].iloc[0],
+                marker={
+                    "symbol": "square",
+                    "size": size,
+                    "color": colour,
+                    "line": {"width": 1, "color": "#fff"},
+                },
+                hovertext=part["hover"],
+                hoverinfo="text",
+                customdata=part[["kam", "week"]].to_numpy(),
+            )
+        )
+    fig.update_xaxes(categoryorder="array", categoryarray=weeks, tickangle=-45, showgrid=False)
+    fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(kams)), showgrid=False)
+    fig.update_layout(clickmode="event+select", dragmode=False, plot_bgcolor="rgba(0,0,0,0)")
+    return _layout(fig, 120 + 34 * max(len(kams), 1))
+
+
+def refusals(frame: pd.DataFrame) -> go.Figure:
+    """Per KAM, stacked counts of refused leads and visits by reason."""
+    fig = px.bar(frame, x="kam", y="count", color="reason", facet_col="what", barmode="stack")
+    fig.update_xaxes(title=None)
+    fig.update_yaxes(title=None)
+    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
+    return _layout(fig, 440, legend_below=True)
