@@ -147,6 +147,26 @@ def _sql_parts_ts(r: str) -> str:
     return f"case when {r}.y = '' then null else {day} + {time} end"
 
 
+def _sql_date_only(name: str, general: bool = True) -> str:
+    """Whether a parsed value carries no time of day (SPEC §2 "date-only").
+
+    A date cell and an Excel serial cannot tell "no time" from midnight, so there midnight is date-only;
+    the reader renders date cells as `YYYY-MM-DD HH:MM:SS`, the quick form. Text in any other form is
+    date-only exactly when it has no time part: `2026-11-02 00:00` is a time.
+    """
+    quick = f'"{name}__quick"'
+    cell = f"{quick} = date_trunc('day', {quick})"
+    if not general:
+        return cell
+    serial = f'"{name}__serial"'
+    parts = f'"{name}__parts"'
+    return (
+        f"case when {quick} is not null then {cell} "
+        f"when {serial} is not null then round({serial} * 86400)::bigint % 86400 = 0 "
+        f"else coalesce(nullif({parts}.h1, ''), nullif({parts}.h2, '')) is null end"
+    )
+
+
 def _sql_phone_digits(c: str) -> str:
     return rf"""regexp_replace(
         case when regexp_full_match({c}, '\d(\.\d+)?[eE]\+?\d+')
@@ -259,11 +279,13 @@ def _stage_sql(kind, headers: dict[str, str], general: set[str] | None = None) -
                     f'coalesce("{f.name}__quick", {_sql_serial_ts(f"{f.name}__serial")}, '
                     f'{_sql_parts_ts(f"{f.name}__parts")}) as "{f.name}__ts"'
                 )
+                parse.append(f'{_sql_date_only(f.name)} as "{f.name}__do"')
             else:
                 extract.append(f'{quick} as "{f.name}__quick"')
                 parse.append(f'"{f.name}__quick" as "{f.name}__ts"')
+                parse.append(f'{_sql_date_only(f.name, general=False)} as "{f.name}__do"')
             ts = f'"{f.name}__ts"'
-            final += [f"{ts} as {f.name}", f"{ts} = date_trunc('day', {ts}) as {f.name}_date_only"]
+            final += [f"{ts} as {f.name}", f'{ts} is not null and "{f.name}__do" as {f.name}_date_only']
             bad = _problem("bad_date", label, c, f"{c} is not null and {ts} is null")
             (problems if required else warnings).append(bad)
         elif f.type == PHONE:

@@ -56,8 +56,9 @@ def compute(store, rules: Rules | None = None, as_of: dt.date | None = None) -> 
         if as_of != week + dt.timedelta(days=6):
             in_progress = week
     for frame in (attr.leads, attr.visits, attr.units):
-        frame.insert(1, "team", frame["kam"].map(teams).fillna(""))
-    attr.commissions.insert(1, "team", attr.commissions["kam"].map(teams).fillna(""))
+        frame.insert(1, "team", [teams.get(k, "") if isinstance(k, str) else "" for k in frame["kam"]])
+    lines = attr.commissions
+    lines.insert(1, "team", [teams.get(k, "") if isinstance(k, str) else "" for k in lines["kam"]])
     return Results(
         rules=rules,
         as_of=as_of,

@@ -7,13 +7,6 @@ import pytest
 
 ts = pd.Timestamp
 
-# SPEC §2: only a value *without* a time of day is date-only; "2026-11-02 00:00" has one.
-MIDNIGHT_IS_NOT_DATE_ONLY = pytest.mark.xfail(
-    strict=True,
-    reason="engine bug: an explicit midnight time such as '2026-11-02 00:00' is stored as date-only "
-    "(normalize.py: date_only = ts = date_trunc('day', ts); docs/decisions.md #10), but SPEC §2 makes "
-    "only a value without a time of day date-only, so §3 must compare the two 00:00 times as known",
-)
 P = "13800000001"  # the customer's phone in most tests
 P2 = "13900000002"
 
@@ -78,7 +71,7 @@ def test_registration_of_another_phone_is_no_overlap(upload, compute):
         ("2026-11-02", "2026-11-02 23:59", "valid"),  # date-only registration vs same-date timed lead
         ("2026-11-02", "2026-11-02", "valid"),  # both date-only
         pytest.param(  # both times known (midnight) and equal
-            "2026-11-02 00:00", "2026-11-02 00:00", "registry_overlap", marks=MIDNIGHT_IS_NOT_DATE_ONLY
+            "2026-11-02 00:00", "2026-11-02 00:00", "registry_overlap"
         ),
     ],
 )
@@ -283,7 +276,7 @@ def test_visit_with_a_lead_for_another_phone_is_not_reported(upload, compute):
         ("2026-11-02 23:59", "2026-11-02", "valid"),  # date-only visit: the lead counts as before
         ("2026-11-02", "2026-11-02", "valid"),
         pytest.param(  # both times known (midnight) and equal: not strictly before
-            "2026-11-02 00:00", "2026-11-02 00:00", "not_reported", marks=MIDNIGHT_IS_NOT_DATE_ONLY
+            "2026-11-02 00:00", "2026-11-02 00:00", "not_reported"
         ),
     ],
 )
