@@ -58,6 +58,9 @@ class RawSheet:
     columns: dict[str, pa.Array]  # field → string array (raw cell text, None when empty)
     row_numbers: pa.Array  # int64, 1-based row number of each data row
     rows_read: int = 0
+    # Every column with a header, known or not, in file order: (header text, array). Unknown columns are
+    # kept (SPEC §2) so a rejected row's raw values show the whole row.
+    all_columns: list[tuple[str, pa.Array]] = field(default_factory=list)
 
 
 @dataclass
@@ -231,6 +234,11 @@ def _read_csv(path: Path, stem: str, progress: Callable[[float, str], None] | No
     return result
 
 
+# Empty after NFKC and trimming: any white space or separator (NBSP, EN SPACE, ideographic space…) and
+# the zero-width characters the normaliser removes.
+_BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}]*$"
+
+
 def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int) -> None:
     """Find the kind and header of one sheet and keep its mapped columns; notes explain ignored sheets."""
     if not columns or len(columns[0]) == 0:
@@ -252,9 +260,7 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
 
     nonblank = None
     for col in body:
-        filled = pc.and_(
-            pc.is_valid(col), pc.invert(pc.match_substring_regex(col, r"^[\s\x{3000}\x{200b}\x{feff}]*$"))
-        )
+        filled = pc.and_(pc.is_valid(col), pc.invert(pc.match_substring_regex(col, _BLANK)))
         filled = pc.fill_null(filled, False)
         nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
     row_numbers = pa.array(range(h + 1 + row_offset, h + 1 + row_offset + n), pa.int64())
@@ -270,6 +276,11 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
             columns={f: body[j] for f, j in mapping.items()},
             row_numbers=row_numbers,
             rows_read=len(row_numbers),
+            all_columns=[
+                (str(head[h][j]).strip(), body[j])
+                for j in range(len(body))
+                if head[h][j] is not None and str(head[h][j]).strip()
+            ],
         )
     )
     assert kind in KINDS

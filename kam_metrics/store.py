@@ -301,15 +301,21 @@ class Store:
                     f"""
                     insert into {kind.name} (upload_id, sheet, row_no, {col_list})
                     with s as (
-                      select *, lag(row_no) over (partition by {key} order by row_no) as prev_row
+                      select *, lag(row_no) over (partition by {key} order by row_no) as prev_row,
+                             max(row_no) over (partition by {key}) as last_row
                       from kam_staged where len(problems) = 0
                     ), stored as (
                       select * from {kind.name} where upload_id < ?
                       qualify row_number() over (partition by {key} order by upload_id desc, row_no desc) = 1
+                    ), unchanged as (
+                      -- the file ends a key where the store already stands: the whole group changes nothing
+                      select s.row_no from s join stored p on {key_match} and {same} where s.row_no = s.last_row
                     )
                     select ?, ?, s.row_no, {", ".join(f's."{c}"' for c in cols)}
                     from s
                     where not exists (
+                      select 1 from s u join unchanged using (row_no) where {key_match.replace('p."', 'u."')})
+                      and not exists (
                       select 1 from kam_staged p
                       where p.row_no = s.prev_row and {same})
                       and not (s.prev_row is null and exists (
@@ -335,12 +341,13 @@ class Store:
         rows_needed = [r[0] for r in bad if r[1]]
         if rows_needed:
             positions = {rn: i for i, rn in enumerate(sheet.row_numbers.to_pylist())}
+            columns = sheet.all_columns or [(sheet.headers[f], sheet.columns[f]) for f in sheet.headers]
             for rn in rows_needed:
                 i = positions[rn]
-                raw_index[rn] = json.dumps(
-                    {sheet.headers[f]: sheet.columns[f][i].as_py() for f in sheet.headers},
-                    ensure_ascii=False,
-                )
+                raw = {}
+                for header, array in columns:
+                    raw.setdefault(header, array[i].as_py())
+                raw_index[rn] = json.dumps(raw, ensure_ascii=False)
         stored_rows = {
             r[0]
             for r in cur.execute(

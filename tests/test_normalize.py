@@ -91,22 +91,9 @@ def test_text_empty_after_trimming_is_missing(upload, store, blank):
         " ",
         "\t",
         "\u3000",
-        pytest.param(
-            "\u00a0",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: reader's blank-row filter uses RE2 \\s (ASCII only), so a row whose cells are"
-                " all NBSP (U+00A0, empty after NFKC+trim) is counted as a data row and rejected as missing",
-            ),
-        ),
-        pytest.param(
-            "\u2002",
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: a row whose cells are all EN SPACE (U+2002, empty after NFKC+trim) is counted"
-                " as a data row and rejected as missing",
-            ),
-        ),
+        "\u00a0",  # no-break space
+        "\u2002",  # en space
+        "\u200b",  # zero-width space
     ],
 )
 def test_row_whose_cells_are_all_missing_is_neither_counted_nor_rejected(upload, blank):
@@ -335,17 +322,8 @@ def test_unreadable_required_number_rejects_the_row(upload, raw):
         ("46086.75", DAY.replace(hour=18), False),
         # a time of day written as midnight is still a time of day
         ("2026-03-05 00:00", DAY, False),
-        pytest.param(
-            "2026-03-05 00:00:00",
-            DAY,
-            False,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: text typed exactly as 'YYYY-MM-DD 00:00:00' (a CSV cell or an xlsx text cell)"
-                " is flagged date-only, because the reader renders real date cells in that same form and the"
-                " normaliser cannot tell them apart (documented trade-off in docs/decisions.md)",
-            ),
-        ),
+        # the form the reader gives a date cell: at midnight it cannot tell "no time" (docs/decisions.md 10)
+        ("2026-03-05 00:00:00", DAY, True),
         ("2026年3月5日 0:00", DAY, False),
     ],
 )

@@ -356,17 +356,7 @@ def _week_file(path: Path, replace_in_file: bool = True) -> Path:
     "replace_in_file",
     [
         False,
-        pytest.param(
-            True,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: re-uploading a file in which a deal key (or roster kam) appears twice stores"
-                " those rows again under the new upload (store.counts grows by 2 deals + 2 roster rows, the"
-                " second upload reports them as not duplicates, and results.commissions provenance"
-                " (upload_id) moves to the new upload): the replace-kind insert only skips a row identical to"
-                " the latest stored row of its key, and the earlier in-file row is not the latest",
-            ),
-        ),
+        True,
     ],
     ids=["plain", "key_repeated_in_file"],
 )
