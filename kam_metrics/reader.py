@@ -15,7 +15,7 @@ import pyarrow as pa
 from kam_metrics.schema import HEADER_SEARCH_ROWS, KINDS, detect_header, kind_for_sheet_name
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
-CSV_EXTENSIONS = (".csv", ".txt")
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
 MB = 1024 * 1024
 
 
@@ -106,7 +106,8 @@ def read_file(
         if _is_encrypted_ole(path):
             raise UnreadableFile("encrypted")
         return _read_excel(path, progress)
-    if ext in EXCEL_EXTENSIONS:
+    if ext not in CSV_EXTENSIONS:
+        # Only a file named as text is read as text: a PDF or a renamed workbook is not a spreadsheet.
         raise UnreadableFile("not_spreadsheet")
     return _read_csv(path, Path(name).stem, progress)
 

@@ -179,16 +179,7 @@ def _fake_xlsx(path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "make"),
     [
-        pytest.param(
-            "scan.pdf",
-            _pdf,
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="engine bug: reader reads any file whose extension is not .xlsx/.xls/… as CSV, so a "
-                "text-only .pdf is stored as an upload (0 rows, note 'sheet scan is not a known data sheet') "
-                "and ingest exits 0 instead of refusing it as not_spreadsheet",
-            ),
-        ),
+        ("scan.pdf", _pdf),
         ("photo.png", _png),
         ("letter.docx", _docx),
         ("fake.xlsx", _fake_xlsx),
