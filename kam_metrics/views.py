@@ -406,26 +406,24 @@ def funnel(results: Results, lang: str) -> pd.DataFrame:
     )
 
 
+def short_week(week: str) -> str:
+    """An axis label: ``2026-W37`` → ``W37``, ``2026-11-24`` → ``11-24``."""
+    return week[5:] if len(week) > 5 else week
+
+
 def trend(results: Results, lang: str) -> pd.DataFrame:
-    """Per week and quota the team's count and the summed target: columns week, quota, series, value."""
+    """Per week and quota the team's count and the summed target: columns week, label (short week name),
+    quota, series, value."""
     if results.weekly.empty:
-        return pd.DataFrame(columns=["week", "quota", "series", "value"])
+        return pd.DataFrame(columns=["week", "label", "quota", "series", "value"])
     rows = []
     for (week, _start), group in results.weekly.groupby(["week", "week_start"], sort=False):
         for q in QUOTAS:
-            label = t(f"col.{q}", lang)
+            label = t(f"ui.col.{q}", lang)
             target = int(getattr(results.rules.targets, q)) * len(group)
-            rows.append(
-                {
-                    "week": week,
-                    "quota": label,
-                    "series": t("ui.series.count", lang),
-                    "value": int(group[q].sum()),
-                }
-            )
-            rows.append(
-                {"week": week, "quota": label, "series": t("ui.series.target", lang), "value": target}
-            )
+            common = {"week": week, "label": short_week(week), "quota": label}
+            rows.append({**common, "series": t("ui.series.count", lang), "value": int(group[q].sum())})
+            rows.append({**common, "series": t("ui.series.target", lang), "value": target})
     frame = pd.DataFrame(rows)
     order = {w: i for i, w in enumerate(weeks(results))}
     return frame.sort_values("week", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
@@ -438,9 +436,9 @@ def heatmap(results: Results, lang: str) -> pd.DataFrame:
     for r in results.weekly.itertuples(index=False):
         state = "in_progress" if r.in_progress else "met" if r.met else "missed"
         counts = " · ".join(
-            f"{t(f'col.{q}', lang)} {getattr(r, q)}/{getattr(results.rules.targets, q)}" for q in QUOTAS
+            f"{t(f'ui.col.{q}', lang)} {getattr(r, q)}/{getattr(results.rules.targets, q)}" for q in QUOTAS
         )
-        hover = f"{r.kam} · {r.week}<br>{t(f'ui.state.{state}', lang)}<br>{counts}<br>{t('col.fine', lang)} {money(r.fine)}"
+        hover = f"{r.kam} · {r.week}<br>{t(f'ui.state.{state}', lang)}<br>{counts}<br>{t('ui.col.fine', lang)} {money(r.fine)}"
         if r.flag:
             hover += f"<br>{t(f'flag.{r.flag}', lang)} ({t('ui.streak', lang, n=r.missed_streak)})"
         rows.append(
@@ -546,7 +544,7 @@ def kam_week(results: Results, kam: str, week: str, lang: str) -> dict:
         for q in QUOTAS:
             quota_rows.append(
                 {
-                    "quota": t(f"col.{q}", lang),
+                    "quota": t(f"ui.col.{q}", lang),
                     "count": int(row[q]),
                     "target": int(getattr(results.rules.targets, q)),
                     "shortfall": int(row[f"{q}_short"]),

@@ -12,38 +12,50 @@ everyone = state.results(team_filter=False)  # a customer's story crosses teams
 res = state.results()
 
 
+# The chosen customer lives in the URL (?phone=…); the search box holds only what the user typed, so a
+# full number reaches the screen only when the user typed it.
+def _new_search() -> None:
+    st.query_params.pop("phone", None)
+
+
 def _pick_match() -> None:
-    st.session_state["phone"] = st.session_state["attr_match"]
+    if st.session_state.get("attr_match"):
+        st.query_params["phone"] = st.session_state["attr_match"]
 
 
 query = st.text_input(
     state.tr("ui.attr.search"),
-    key="phone",
+    key="attr_query",
     placeholder=state.tr("ui.attr.placeholder"),
-    bind="query-params",
+    on_change=_new_search,
 )
-matches = views.find_customers(everyone, query)
-phone = None
-if query and not matches:
-    st.warning(state.tr("ui.attr.no_match", query=views.mask_text(query)))
-elif len(matches) == 1:
-    phone = matches[0]
-elif matches:
-    st.caption(state.tr("ui.attr.matches", n=len(matches)))
-    st.selectbox(
-        state.tr("ui.attr.choose"),
-        matches,
-        index=None,
-        key="attr_match",
-        format_func=lambda p: views.customer_label(everyone, p),
-        placeholder=state.tr("ui.attr.choose_placeholder"),
-        on_change=_pick_match,
-    )
+if query:
+    matches = views.find_customers(everyone, query)
+    if not matches:
+        st.warning(state.tr("ui.attr.no_match", query=views.mask_text(query)))
+    elif len(matches) == 1:
+        st.query_params["phone"] = matches[0]
+    else:
+        st.caption(state.tr("ui.attr.matches", n=len(matches)))
+        st.selectbox(
+            state.tr("ui.attr.choose"),
+            matches,
+            index=None,
+            key="attr_match",
+            format_func=lambda p: views.customer_label(everyone, p),
+            placeholder=state.tr("ui.attr.choose_placeholder"),
+            on_change=_pick_match,
+        )
+phone = st.query_params.get("phone")
 
-if phone is not None:
-    st.subheader(views.customer_label(everyone, phone))
-    st.info(views.claim_text(everyone, phone, lang), icon=":material/sell:")
-    st.dataframe(views.customer_story(everyone, phone, lang), hide_index=True, key="attr_story")
+if phone:
+    story = views.customer_story(everyone, phone, lang)
+    if story.empty:
+        st.warning(state.tr("ui.attr.unknown", phone=views.mask_phone(phone)))
+    else:
+        st.subheader(views.customer_label(everyone, phone))
+        st.info(views.claim_text(everyone, phone, lang), icon=":material/sell:")
+        st.dataframe(story, hide_index=True, key="attr_story")
 
 st.divider()
 st.subheader(state.tr("ui.attr.refusals"))

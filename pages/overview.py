@@ -25,10 +25,10 @@ kpi = views.kpis(res, week)
 
 if kpi["in_progress"]:
     st.caption(state.tr("ui.overview.in_progress_note"))
-cols = st.columns(6)
-for col, quota in zip(cols, kpi["quotas"], strict=False):
+cols = st.columns(3)
+for col, quota in zip(cols, kpi["quotas"], strict=True):
     col.metric(
-        state.tr(f"col.{quota['quota']}"),
+        state.tr(f"ui.col.{quota['quota']}"),
         f"{quota['count']} / {quota['target']}",
         delta=f"{quota['rate']:.0%}",
         delta_color="off",
@@ -36,11 +36,12 @@ for col, quota in zip(cols, kpi["quotas"], strict=False):
         help=state.tr("ui.overview.attainment_help", kams=kpi["kams"]),
         border=True,
     )
-cols[3].metric(state.tr("ui.overview.fines"), views.money(kpi["fines"]), border=True)
-cols[4].metric(
+cols = st.columns(3)
+cols[0].metric(state.tr("ui.overview.fines"), views.money(kpi["fines"]), border=True)
+cols[1].metric(
     state.tr("ui.overview.commission_month", month=kpi["month"]), views.money(kpi["commission"]), border=True
 )
-cols[5].metric(
+cols[2].metric(
     state.tr("ui.overview.flagged"),
     kpi["flagged"],
     help=state.tr("ui.overview.flagged_help", warning=kpi["warning"], review=kpi["dismissal_review"]),

@@ -60,13 +60,13 @@ else:
         verdict = "in_progress" if row["in_progress"] else "met" if row["met"] else "missed"
         cols = st.columns(5)
         cols[0].metric(state.tr("ui.weekly.verdict"), state.tr(f"ui.state.{verdict}"), border=True)
-        cols[1].metric(state.tr("col.fine"), views.money(row["fine"]), border=True)
+        cols[1].metric(state.tr("ui.col.fine"), views.money(row["fine"]), border=True)
         cols[2].metric(state.tr("ui.col.missed_streak"), row["missed_streak"], border=True)
         cols[3].metric(state.tr("ui.col.flag"), state.tr(f"flag.{row['flag']}") or "—", border=True)
         cols[4].metric(state.tr("ui.col.team"), row["team"] or state.tr("ui.no_team"), border=True)
         st.dataframe(detail["quotas"], hide_index=True, key="weekly_quotas")
     for part in ("units", "leads", "visits"):
-        st.markdown(f"**{state.tr(f'kind.{part}')}** · {state.tr('ui.rows', n=len(detail[part]))}")
+        st.markdown(f"**{state.tr(f'ui.part.{part}')}** · {state.tr('ui.rows', n=len(detail[part]))}")
         if detail[part].empty:
             st.caption(state.tr("ui.none"))
         else:

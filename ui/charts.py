@@ -40,7 +40,8 @@ def trend(frame: pd.DataFrame) -> go.Figure:
     """One panel per quota: the team's weekly count against the summed target."""
     fig = px.line(
         frame,
-        x="week",
+        x="label",
+        hover_data={"week": True, "label": False},
         y="value",
         color="series",
         facet_col="quota",
@@ -49,7 +50,7 @@ def trend(frame: pd.DataFrame) -> go.Figure:
         color_discrete_sequence=["#1e88e5", "#9e9e9e"],
     )
     fig.update_yaxes(matches=None, showticklabels=True, title=None, rangemode="tozero")
-    fig.update_xaxes(title=None, tickangle=-45)
+    fig.update_xaxes(title=None, tickangle=-60, tickfont={"size": 10})
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     return _layout(fig, 400, legend_below=True)
 

@@ -142,6 +142,24 @@ def forget_uploads() -> None:
 
 
 # -- sidebar and banners -------------------------------------------------------------------------
+# Widgets whose option labels are words. A select box's frontend keeps showing the label it had; setting
+# the value again through session state makes Streamlit send it anew, with the new language's label.
+_WORDED_WIDGETS = (
+    "ov_week",
+    "attr_match",
+    "team",
+    "month",
+    "rules_week_start",
+    "rules_commission_visit_share_source",
+)
+
+
+def _language_changed() -> None:
+    for key in _WORDED_WIDGETS:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
 def sidebar() -> None:
     """Language switch, as-of date (default SPEC §4) and team filter."""
     with st.sidebar:
@@ -151,7 +169,7 @@ def sidebar() -> None:
             key="lang",
             format_func=lambda code: t(f"ui.lang.{code}", code),
             horizontal=True,
-            bind="query-params",
+            on_change=_language_changed,
         )
         if not has_data():
             return
