@@ -21,17 +21,20 @@ from kam_metrics.schema import (
     STATUS,
 )
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
+# Zero-width characters, and the characters XML 1.0 cannot hold (C0 controls other than tab, LF and CR; U+FFFE,
+# U+FFFF), are removed, so stored text, pages and exported workbooks all show the same value (decisions.md).
+_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CR = re.compile("\r\n?")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_GAP = re.compile(f"([{_HAN}])\\s+(?=[{_HAN}])")
 _WS = re.compile(r"\s+")
 
 
 def clean_text(value: str | None) -> str | None:
-    """NFKC, zero-width characters removed, trimmed; empty → None."""
+    """NFKC, zero-width and control characters removed, line breaks as LF, trimmed; empty → None."""
     if value is None:
         return None
-    text = _ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", value)).strip()
+    text = _CR.sub("\n", _INVISIBLE.sub("", unicodedata.normalize("NFKC", value))).strip()
     return text or None
 
 
@@ -60,7 +63,7 @@ def map_distinct(array: pa.Array, fn) -> pa.Array:
 
 # Text made only of ASCII and CJK unified ideographs is unchanged by NFKC and holds no zero-width
 # characters, so it can be cleaned by vectorised Arrow kernels; anything else goes through Python.
-_PLAIN = r"^[\x{20}-\x{7e}\x{4e00}-\x{9fff}\t\r\n]*$"
+_PLAIN = r"^[\x{20}-\x{7e}\x{4e00}-\x{9fff}\t\n]*$"
 _ARROW_HAN = r"\p{Han}"
 
 

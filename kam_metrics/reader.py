@@ -5,7 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,14 +30,40 @@ class Limits:
     # A compressed workbook that expands more than this factor beyond 100 MB is a zip bomb, not a sheet.
     max_ratio: int = 200
 
+    # ... and only beyond this many bytes (a real sheet of 100 MB of XML compresses 10-20x).
+    bomb_floor_bytes: int = 100 * MB
+
     @classmethod
     def from_env(cls) -> Limits:
+        """Defaults overridden by KAM_MAX_UPLOAD_MB / KAM_MAX_UNCOMPRESSED_MB (megabytes, may be fractional).
+
+        A value that is not a positive number raises LimitsError naming the variable.
+        """
         kwargs = {}
-        if os.environ.get("KAM_MAX_UPLOAD_MB"):
-            kwargs["max_upload_bytes"] = int(float(os.environ["KAM_MAX_UPLOAD_MB"]) * MB)
-        if os.environ.get("KAM_MAX_UNCOMPRESSED_MB"):
-            kwargs["max_uncompressed_bytes"] = int(float(os.environ["KAM_MAX_UNCOMPRESSED_MB"]) * MB)
+        for var, key in (
+            ("KAM_MAX_UPLOAD_MB", "max_upload_bytes"),
+            ("KAM_MAX_UNCOMPRESSED_MB", "max_uncompressed_bytes"),
+        ):
+            text = os.environ.get(var, "").strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = float("nan")
+            if not (value > 0 and value != float("inf")):
+                raise LimitsError(f"{var} must be a positive number of megabytes, not {text!r}")
+            kwargs[key] = max(1, int(value * MB))
         return cls(**kwargs)
+
+    def uncompressed_limit(self, compressed_size: int) -> int:
+        """The largest uncompressed size accepted for a workbook of ``compressed_size`` bytes."""
+        bomb = max(self.bomb_floor_bytes, self.max_ratio * compressed_size)
+        return min(self.max_uncompressed_bytes, bomb)
+
+
+class LimitsError(ValueError):
+    """A limit set in the environment is not a positive number."""
 
 
 class UnreadableFile(Exception):
@@ -118,22 +146,42 @@ def _mb(n: int) -> str:
 
 def _check_zip(path: Path, size: int, limits: Limits) -> None:
     try:
-        with zipfile.ZipFile(path) as z:
-            infos = z.infolist()
-            names = {i.filename for i in infos}
-    except (zipfile.BadZipFile, OSError, EOFError):
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
         raise UnreadableFile("corrupt") from None
-    if "EncryptionInfo" in names or "EncryptedPackage" in names:
-        raise UnreadableFile("encrypted")
-    if not ({"[Content_Types].xml", "mimetype"} & names):
-        raise UnreadableFile("not_spreadsheet")
+    with z:
+        infos = z.infolist()
+        names = {i.filename for i in infos}
+        if "EncryptionInfo" in names or "EncryptedPackage" in names:
+            raise UnreadableFile("encrypted")
+        if not _is_workbook_zip(z, names):
+            raise UnreadableFile("not_spreadsheet")
     total = sum(i.file_size for i in infos)
-    if total > limits.max_uncompressed_bytes or (total > 100 * MB and total > limits.max_ratio * size):
-        raise UnreadableFile(
-            "too_large_uncompressed",
-            size=_mb(total),
-            limit=_mb(min(limits.max_uncompressed_bytes, total - 1)),
-        )
+    limit = limits.uncompressed_limit(size)
+    if total > limit:
+        raise UnreadableFile("too_large_uncompressed", size=_mb(total), limit=_mb(limit))
+
+
+# The content type of a workbook's main part: .xlsx, .xlsm, .xltx, .xltm, .xlam and .xlsb.
+_WORKBOOK_MAIN = re.compile(rb"(spreadsheetml|ms-excel)\.[A-Za-z.]*main")
+
+
+def _is_workbook_zip(z: zipfile.ZipFile, names: set[str]) -> bool:
+    """Whether a zip is a spreadsheet: an OOXML package whose main part is a workbook, or an ODF spreadsheet.
+
+    A Word or PowerPoint file, an .odt, or any other zip is "not a spreadsheet" (decisions.md).
+    """
+    try:
+        if "mimetype" in names:
+            with z.open("mimetype") as f:
+                return f.read(200).strip().startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+        if "[Content_Types].xml" in names:
+            with z.open("[Content_Types].xml") as f:
+                types = f.read(1 << 20)
+            return bool(_WORKBOOK_MAIN.search(types)) or "xl/workbook.xml" in names
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
+        raise UnreadableFile("corrupt") from None
+    return False
 
 
 def _is_encrypted_ole(path: Path) -> bool:
@@ -220,10 +268,7 @@ def _read_csv(path: Path, stem: str, progress: Callable[[float, str], None] | No
     if not text.strip():
         raise UnreadableFile("empty")
     delim = _sniff_delimiter(text)
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
-    except csv.Error:
-        raise UnreadableFile("corrupt") from None
+    rows = _csv_rows(text, delim)
     width = max((len(r) for r in rows), default=0)
     columns = []
     for j in range(width):
@@ -235,9 +280,26 @@ def _read_csv(path: Path, stem: str, progress: Callable[[float, str], None] | No
     return result
 
 
+def _csv_rows(text: str, delim: str) -> list[list[str]]:
+    """Parse CSV text like Excel does, except that a quote left open at the end of the file is refused.
+
+    An unclosed quote swallows every later line into one cell: the rows would silently vanish, so the
+    file is refused as damaged (decisions.md). Other quirks (text after a closing quote) are read leniently.
+    """
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error as e:
+        if "end of data" in str(e):
+            raise UnreadableFile("corrupt") from None
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error:  # e.g. a field over the csv module's size limit
+        raise UnreadableFile("corrupt") from None
+
+
 # Empty after NFKC and trimming: any white space or separator (NBSP, EN SPACE, ideographic space…) and
-# the zero-width characters the normaliser removes.
-_BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}]*$"
+# the zero-width and control characters the normaliser removes.
+_BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}\x{0}-\x{1f}\x{85}\x{fffe}\x{ffff}]*$"
 
 
 def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int) -> None:
