@@ -77,7 +77,11 @@ def main(argv: list[str] | None = None) -> int:
 
     from kam_metrics.store import Store
 
-    store = Store(args.db)
+    try:
+        store = Store(args.db)
+    except Exception as e:  # a bad limit variable, a store in use by another program, a newer schema
+        print(f"{args.command}: {_one_line(e)}", file=sys.stderr)
+        return 2
     try:
         if args.command == "ingest":
             return _ingest(store, args.files, lang)
@@ -93,9 +97,17 @@ def main(argv: list[str] | None = None) -> int:
             count = store.rebuild()
             print(t("cli.rebuilt", lang, count=count))
             return 0
+    except Exception as e:  # never a traceback: an unknown upload id, missing kept files…
+        print(f"{args.command}: {_one_line(e)}", file=sys.stderr)
+        return 2
     finally:
         store.close()
     return 2
+
+
+def _one_line(error: Exception) -> str:
+    text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
+    return " ".join(str(text).split()) or type(error).__name__
 
 
 def _ingest(store, files: list[Path], lang: str) -> int:
