@@ -7,6 +7,7 @@ import hashlib
 import json
 import os
 import shutil
+import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -120,6 +121,12 @@ class Store:
         self.con = duckdb.connect(str(self.path))
         self._lock = threading.RLock()
         self._migrate()
+        if self.uploads_dir is not None and self.uploads_dir.exists() and self._has_uploads():
+            # A process killed between COMMIT and writing the ledger left it one upload behind.
+            self._write_ledger()
+
+    def _has_uploads(self) -> bool:
+        return bool(self.cursor().execute("select 1 from uploads limit 1").fetchall())
 
     # -- schema ------------------------------------------------------------------------------
     def _migrate(self) -> None:
@@ -255,9 +262,15 @@ class Store:
         self.uploads_dir.mkdir(parents=True, exist_ok=True)
         target = self.uploads_dir / f"{sha}{Path(name).suffix.lower()}"
         if not target.exists():
-            tmp = target.with_suffix(target.suffix + ".part")
-            shutil.copyfile(path, tmp)
-            os.replace(tmp, target)
+            # A temp name of its own: two sessions uploading the same file at once must not share one.
+            fd, tmp = tempfile.mkstemp(dir=self.uploads_dir, prefix=f".{sha[:12]}-", suffix=".part")
+            os.close(fd)
+            try:
+                shutil.copyfile(path, tmp)
+                os.replace(tmp, target)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
         return target
 
     def _store_sheet(
