@@ -11,8 +11,7 @@ PAGES = [
         "pages/overview.py",
         title=state.tr("ui.page.overview"),
         icon=":material/dashboard:",
-        url_path="overview",
-        default=True,
+        default=True,  # the default page lives at "/" (Streamlit ignores its url_path)
     ),
     st.Page(
         "pages/weekly.py",

@@ -11,10 +11,6 @@ lang = state.start_page()
 st.title(state.tr("ui.page.upload"))
 store = state.store()
 
-if not state.has_data():
-    st.info(state.tr("ui.upload.empty_hint"), icon=":material/folder_open:")
-    state.load_sample_button(key="upload_load_sample")
-
 files = st.file_uploader(
     state.tr("ui.upload.label"),
     type=TYPES,
@@ -65,6 +61,10 @@ for f in files or []:
                 views.upload_warnings(result, lang), hide_index=True, key=f"upload_warnings_{f.file_id}"
             )
 
+if not state.has_data():
+    st.info(state.tr("ui.upload.empty_hint"), icon=":material/folder_open:")
+    state.load_sample_button(key="upload_load_sample")
+
 st.download_button(
     state.tr("ui.upload.template"),
     data=state.template_bytes(lang),
@@ -76,6 +76,10 @@ st.download_button(
 )
 
 st.subheader(state.tr("ui.upload.ledger"))
+if flash := st.session_state.pop("upload_flash", None):
+    st.success(flash)
+if flash := st.session_state.pop("upload_flash_error", None):
+    st.error(flash)
 uploads = store.uploads()
 if uploads.empty:
     st.caption(state.tr("ui.upload.ledger_empty"))
@@ -110,10 +114,6 @@ if confirm is not None and confirm in ids:
         st.session_state.pop("upload_undo_confirm", None)
         st.rerun()
 
-if flash := st.session_state.pop("upload_flash", None):
-    st.success(flash)
-if flash := st.session_state.pop("upload_flash_error", None):
-    st.error(flash)
 
 with st.expander(state.tr("ui.upload.all_rejected")):
     st.dataframe(

@@ -126,27 +126,24 @@ def test_dates_are_iso_and_date_only_stamps_show_no_time():
 
 # -- sample data and uploads ---------------------------------------------------------------------
 def _sample_folder(tmp_path):
-    from tests.conftest import write_csv
-
-    folder = tmp_path / "sample"
-    folder.mkdir()
-    # is_sample and load_sample look at *.xlsx only: use workbooks written by the template module.
+    """Two small workbooks standing in for the bundled sample (is_sample and load_sample read *.xlsx)."""
     from kam_metrics.template import write_template
 
+    folder = tmp_path / "sample"
     write_template(folder / "b.xlsx", "zh")
     write_template(folder / "a.xlsx", "en")
-    return folder, write_csv
+    return folder
 
 
 def test_load_sample_ingests_the_workbooks_in_name_order_and_the_store_is_then_sample(store, tmp_path):
-    folder, _ = _sample_folder(tmp_path)
+    folder = _sample_folder(tmp_path)
     loaded = views.load_sample(store, folder)
     assert [r.file for r in loaded] == ["a.xlsx", "b.xlsx"]
     assert views.is_sample(store.uploads(), folder)
 
 
 def test_store_is_not_sample_when_empty_or_when_any_upload_is_not_a_sample_file(store, upload, tmp_path):
-    folder, _ = _sample_folder(tmp_path)
+    folder = _sample_folder(tmp_path)
     assert not views.is_sample(store.uploads(), folder)
     views.load_sample(store, folder)
     upload("leads", [{"reported_at": "2026-09-08", "kam": "王伟", "phone": PHONE}])

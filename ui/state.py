@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import os
+import runpy
 import tempfile
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from kam_metrics.store import Store, default_db_path
 from kam_metrics.template import write_template
 
 ALL = "*"  # the team filter's "everyone"
+APP = Path(__file__).resolve().parents[1] / "app.py"
 DEFAULT_RULES = Path("data") / "rules.toml"
 
 
@@ -27,15 +29,17 @@ def start_page() -> str:
     """First call of every page: makes sure the page runs inside app.py; returns the UI language.
 
     Streamlit treats a folder named pages/ next to the main script as an old-style multipage app until
-    the main script has called st.navigation once in this process. So a deep link (``/weekly?kam=…``)
-    opened first after a server start runs the page alone, without app.py's config and sidebar. Then
-    switch the old behaviour off and run again through app.py (the URL and its query stay).
+    the main script has called st.navigation once in this process (AppTest starts every run that way).
+    Such a run executes the page alone, without app.py's config and sidebar: then switch the old
+    behaviour off, run app.py here (it routes back to this page) and stop the lone run. No rerun, so a
+    button click of this run is not lost.
     """
     from streamlit.runtime.pages_manager import PagesManager
 
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
-        st.rerun()
+        runpy.run_path(str(APP), run_name="__main__")
+        st.stop()
     return lang()
 
 
