@@ -6,7 +6,9 @@ import datetime as dt
 from decimal import Decimal
 
 import duckdb
+import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from kam_metrics.rules import Rules
 
@@ -91,9 +93,18 @@ def kam_roster(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     )
 
 
-def assess(cur: duckdb.DuckDBPyConnection, attribution, rules: Rules, as_of: dt.date | None) -> pd.DataFrame:
-    """One row per KAM and assessed week (plus the in-progress week), in WEEKLY_COLUMNS order."""
-    kams = kam_roster(cur)
+def assess(
+    cur: duckdb.DuckDBPyConnection,
+    attribution,
+    rules: Rules,
+    as_of: dt.date | None,
+    kams: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """One row per KAM and assessed week (plus the in-progress week), in WEEKLY_COLUMNS order.
+
+    ``kams`` is kam_roster(cur) when the caller has it already."""
+    if kams is None:
+        kams = kam_roster(cur)
     if as_of is None:
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
     counts = _counts(attribution, rules)
@@ -115,17 +126,61 @@ def assess(cur: duckdb.DuckDBPyConnection, attribution, rules: Rules, as_of: dt.
         as_of_week if as_of == as_of_week + dt.timedelta(days=6) else as_of_week - dt.timedelta(days=7)
     )
     in_progress = None if last_full == as_of_week else as_of_week
-    targets = {q: getattr(rules.targets, q) for q in QUOTAS}
-    fines = {q: getattr(rules.fines, q) for q in QUOTAS}
-    rows = []
-    for kam in kams.itertuples(index=False):
-        start_date = _date(kam.start_date)
-        end_date = _date(kam.end_date)
-        first_activity = _date(kam.first_activity)
+    targets = tuple(getattr(rules.targets, q) for q in QUOTAS)
+    fine_rates = tuple(getattr(rules.fines, q) for q in QUOTAS)
+    week = dt.timedelta(days=7)
+    six = dt.timedelta(days=6)
+    names: dict[dt.date, str] = {}
+    fine_of: dict[tuple[int, int, int], Decimal] = {}
+    zero_fine = Decimal(0).quantize(Decimal("0.01"))
+    columns: dict[str, list] = {c: [] for c in WEEKLY_COLUMNS}
+    append = [columns[c].append for c in WEEKLY_COLUMNS]
+
+    def add(
+        kam: str, team: str, start: dt.date, before: tuple[int, str], is_in_progress: bool
+    ) -> tuple[int, str]:
+        """Append one weekly row; returns its streak and flag (the in-progress week carries ``before`` over)."""
+        got = counts.get((kam, start), (0, 0, 0))
+        short = (max(0, targets[0] - got[0]), max(0, targets[1] - got[1]), max(0, targets[2] - got[2]))
+        met = short == (0, 0, 0)
+        if is_in_progress:
+            fine = zero_fine
+            streak, flag = before
+        else:
+            fine = fine_of.get(short)
+            if fine is None:
+                total = Decimal(0)
+                for n, rate in zip(short, fine_rates, strict=True):
+                    total += n * rate
+                fine = fine_of[short] = total.quantize(Decimal("0.01"))
+            streak = 0 if met else before[0] + 1
+            flag = flag_for(streak, rules)
+        name = names.get(start)
+        if name is None:
+            name = names[start] = week_name(start, rules)
+        for put, value in zip(
+            append,
+            (kam, team, name, start, *got, *short, fine, met, streak, flag, is_in_progress),
+            strict=True,
+        ):
+            put(value)
+        return streak, flag
+
+    for kam, team, start_value, end_value, activity in zip(
+        kams["kam"].tolist(),
+        kams["team"].tolist(),
+        kams["start_date"].tolist(),
+        kams["end_date"].tolist(),
+        kams["first_activity"].tolist(),
+        strict=True,
+    ):
+        start_date = _date(start_value)
+        end_date = _date(end_value)
+        first_activity = _date(activity)
         if start_date is not None:
             first = week_of(start_date, rules)
             if first < start_date:
-                first += dt.timedelta(days=7)
+                first += week
         elif first_activity is not None:
             first = week_of(first_activity, rules)
         else:
@@ -134,30 +189,25 @@ def assess(cur: duckdb.DuckDBPyConnection, attribution, rules: Rules, as_of: dt.
         last = last_full
         if end_date is not None:
             last_by_end = week_of(end_date, rules)
-            if last_by_end + dt.timedelta(days=6) > end_date:
-                last_by_end -= dt.timedelta(days=7)
+            if last_by_end + six > end_date:
+                last_by_end -= week
             last = min(last, last_by_end)
         streak, flag = 0, ""
-        week = first
-        while week <= last:
-            if week not in excused:
-                row = _row(kam, week, counts, targets, fines, rules, in_progress=False)
-                streak = 0 if row["met"] else streak + 1
-                flag = flag_for(streak, rules)
-                row["missed_streak"], row["flag"] = streak, flag
-                rows.append(row)
-            week += dt.timedelta(days=7)
+        start = first
+        while start <= last:
+            if start not in excused:
+                streak, flag = add(kam, team, start, (streak, flag), False)
+            start += week
         if (
             in_progress is not None
             and first <= in_progress
             and in_progress not in excused
-            and (end_date is None or in_progress + dt.timedelta(days=6) <= end_date)
+            and (end_date is None or in_progress + six <= end_date)
         ):
-            row = _row(kam, in_progress, counts, targets, fines, rules, in_progress=True)
-            row["missed_streak"], row["flag"] = streak, flag
-            rows.append(row)
-    frame = pd.DataFrame(rows, columns=WEEKLY_COLUMNS)
-    return frame
+            add(kam, team, in_progress, (streak, flag), True)
+    if not columns["kam"]:
+        return pd.DataFrame([], columns=WEEKLY_COLUMNS)
+    return pd.DataFrame(columns, columns=WEEKLY_COLUMNS)
 
 
 def _date(value) -> dt.date | None:
@@ -170,35 +220,33 @@ def _date(value) -> dt.date | None:
     return value
 
 
-def _row(kam, week: dt.date, counts, targets, fines, rules: Rules, in_progress: bool) -> dict:
-    row = {"kam": kam.kam, "team": kam.team, "week": week_name(week, rules), "week_start": week}
-    fine = Decimal(0)
-    for q in QUOTAS:
-        count = counts.get((q, kam.kam, week), 0)
-        short = max(0, targets[q] - count)
-        row[q] = count
-        row[f"{q}_short"] = short
-        fine += short * fines[q]
-    row["met"] = all(row[f"{q}_short"] == 0 for q in QUOTAS)
-    row["fine"] = Decimal(0).quantize(Decimal("0.01")) if in_progress else fine.quantize(Decimal("0.01"))
-    row["in_progress"] = in_progress
-    return row
-
-
-def _counts(attribution, rules: Rules) -> dict[tuple[str, str, dt.date], int]:
-    """(quota, kam, week start) → number of valid rows."""
-    out: dict[tuple[str, str, dt.date], int] = {}
-    for quota, frame, column in (
-        ("units", attribution.units, "date"),
-        ("batches", attribution.visits, "visited_at"),
-        ("numbers", attribution.leads, "reported_at"),
+def _counts(attribution, rules: Rules) -> dict[tuple[str, dt.date], tuple[int, int, int]]:
+    """(kam, week start) → numbers of valid (units, batches, numbers); vectorised (a million leads)."""
+    out: dict[tuple[str, dt.date], list[int]] = {}
+    epoch = dt.date(1970, 1, 1)
+    # 1970-01-01 was a Thursday (weekday 3): a day's week starts (days + shift) mod 7 days before it.
+    shift = (3 - rules.week_start_index) % 7
+    for i, (frame, column) in enumerate(
+        ((attribution.units, "date"), (attribution.visits, "visited_at"), (attribution.leads, "reported_at"))
     ):
-        valid = frame[frame["status"] == "valid"]
-        if valid.empty:
+        if frame.empty:
             continue
-        days = pd.to_datetime(valid[column]).dt.normalize()
-        weeks = days - pd.to_timedelta((days.dt.day_of_week - rules.week_start_index) % 7, unit="D")
-        grouped = pd.DataFrame({"kam": valid["kam"].to_numpy(), "week": weeks.to_numpy()}).value_counts()
-        for (kam, week), n in grouped.items():
-            out[(quota, kam, pd.Timestamp(week).date())] = int(n)
-    return out
+        valid = (frame["status"] == "valid").to_numpy(dtype=bool)
+        if not valid.any():
+            continue
+        days = pd.to_datetime(frame[column]).to_numpy()[valid].astype("datetime64[D]").astype(np.int64)
+        weeks = days - (days + shift) % 7
+        kams = pa.array(frame["kam"]).filter(pa.array(valid))
+        grouped = (
+            pa.table({"kam": kams, "week": pa.array(weeks)})
+            .group_by(["kam", "week"], use_threads=False)
+            .aggregate([("kam", "count")])
+        )
+        for kam, week_day, n in zip(
+            grouped["kam"].to_pylist(),
+            grouped["week"].to_pylist(),
+            grouped["kam_count"].to_pylist(),
+            strict=True,
+        ):
+            out.setdefault((kam, epoch + dt.timedelta(days=week_day)), [0, 0, 0])[i] = n
+    return {key: tuple(v) for key, v in out.items()}

@@ -5,8 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import duckdb
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.rules import Rules
 from kam_metrics.schema import HONORIFICS
@@ -55,13 +57,20 @@ class Attribution:
     commissions: pd.DataFrame
 
 
+EVENT_ORDER = "phone, k, etype, upload_id, row_no"
+
+
 def _events(cur: duckdb.DuckDBPyConnection) -> pa.Table:
     """Leads and visits of every phone in decision order, with the checks that need no claim state."""
+    return cur.sql(f"{_events_sql()} order by {EVENT_ORDER}").to_arrow_table()
+
+
+def _events_sql() -> str:
+    """The query of _events, without its order (the decision order is EVENT_ORDER)."""
     lead_key = key_sql("reported_at", "reported_at_date_only", LEAD_SLOT)
     visit_key = key_sql("visited_at", "visited_at_date_only", LATE_SLOT)
     reg_key = key_sql("registered_at", "registered_at_date_only", LATE_SLOT)
-    return cur.sql(
-        f"""
+    return f"""
         with reg as (
           select phone, min({reg_key}) as first_reg_key, min(registered_at::date) as first_reg_date
           from registrations group by phone
@@ -86,9 +95,7 @@ def _events(cur: duckdb.DuckDBPyConnection) -> pa.Table:
                not exists (select 1 from l where l.kam = v.kam and l.phone = v.phone and l.k < v.k),
                coalesce(reg.first_reg_date < v.at_ts::date, false) or fv.first_visit_date < v.at_ts::date
         from v left join reg using (phone) left join first_visit fv using (phone)
-        order by phone, k, etype, upload_id, row_no
         """
-    ).to_arrow_table()
 
 
 def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, list]:
@@ -146,11 +153,177 @@ def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, li
     return status, holder_at, claim_at, claims
 
 
-def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules) -> Attribution:
-    """Statuses of every lead, visit and unit, the claims, and the commission lines of every current deal."""
-    cur.execute(CURRENT_VIEWS)
+def _names_match_sql(a: str, b: str) -> str:
+    """names_match as a SQL expression (lengths, prefixes and suffixes count code points, as in Python)."""
+    terms = [f"{a} is null", f"{b} is null", f"{a} = {b}"]
+    for x, y in ((a, b), (b, a)):
+        for h in HONORIFICS:
+            terms.append(
+                f"(suffix({x}, '{h}') and length({x}) > {len(h)} and starts_with({y}, left({x}, length({x}) - {len(h)})))"
+            )
+    return "(" + " or ".join(terms) + ")"
+
+
+LEAD_STATUSES = ("registry_overlap", "valid", "duplicate_own", "owned_by_other")
+
+
+def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """decide() for protection_days = 0, vectorised: (leads, visits, claims) as attribute() builds them from
+    the reference pass.
+
+    Claims never lapse, so a phone's claim is won once, by its first lead in the decision order — if that lead
+    is not a registry overlap. (Whether a lead overlaps depends only on its key, and keys grow along the order:
+    once one lead of a phone overlaps, every later one does, so no lead after an overlap can win the claim.)
+    Every later lead of the phone is a duplicate or another KAM's, unless it overlaps, and the claim holder
+    holds the claim from that lead on. A visit that passes checks 1–3 is a duplicate when an earlier visit of the
+    phone passed every check (that one is the phone's only valid visit: only the holder passes check 2).
+    Claim ids number the claims in phone order, as decide() appends them. Rows with the same key, upload and row
+    number (two sheets of one kind in one file) are ordered by sheet name.
+    """
+    lead_key = key_sql("reported_at", "reported_at_date_only", LEAD_SLOT)
+    visit_key = key_sql("visited_at", "visited_at_date_only", LATE_SLOT)
+    reg_key = key_sql("registered_at", "registered_at_date_only", LATE_SLOT)
+    leads = cur.sql(
+        f"""
+        with reg as (
+          select phone, min({reg_key}) as first_reg_key from registrations group by phone
+        ), l as (select *, {lead_key} as k from leads)
+        select l.kam, l.phone, l.customer_name, l.reported_at, l.reported_at_date_only, l.upload_id, l.sheet,
+               l.row_no, l.k, coalesce(reg.first_reg_key <= l.k, false) as overlap
+        from l left join reg using (phone)
+        """
+    ).to_arrow_table()
+    # Sorting in Arrow and deciding with NumPy is several times cheaper than window functions here.
+    leads = leads.take(
+        pc.sort_indices(
+            leads,
+            sort_keys=[
+                ("k", "ascending"),
+                ("upload_id", "ascending"),
+                ("row_no", "ascending"),
+                ("sheet", "ascending"),
+            ],
+        )
+    )
+    n = leads.num_rows
+    first = _first_of_group(leads["phone"])  # per lead: the position of its phone's first lead
+    overlap = leads["overlap"].to_numpy()
+    claimed = ~overlap[first]  # the phone's first lead won the claim
+    kam = leads["kam"]
+    holder = kam.take(pa.array(first))
+    own = pc.equal(kam, holder).to_numpy(zero_copy_only=False)
+    is_first = first == np.arange(n)
+    code = np.where(overlap, 0, np.where(is_first, 1, np.where(own, 2, 3))).astype(np.int8)
+    status = pa.DictionaryArray.from_arrays(pa.array(code), pa.array(LEAD_STATUSES, pa.string())).cast(
+        pa.string()
+    )
+    claim_kam = pc.if_else(pa.array(claimed), holder, pa.scalar(None, pa.string()))
+    lead_table = pa.table(
+        {
+            "kam": kam,
+            "phone": leads["phone"],
+            "customer_name": leads["customer_name"],
+            "reported_at": leads["reported_at"],
+            "status": status,
+            "reported_at_date_only": leads["reported_at_date_only"],
+            "claim_kam": claim_kam,
+            "upload_id": leads["upload_id"],
+            "sheet": leads["sheet"],
+            "row_no": leads["row_no"],
+            "k": leads["k"],
+        }
+    )
+    winners = leads.filter(pa.array(claimed & is_first)).select(["phone", "kam", "k", "customer_name"])
+    winners = winners.take(pc.sort_indices(winners, sort_keys=[("phone", "ascending")]))
+    claims = pa.table(
+        {
+            "claim_id": pa.array(np.arange(winners.num_rows, dtype=np.int64)),
+            "phone": winners["phone"],
+            "kam": winners["kam"],
+            "start_k": winners["k"],
+            "lapse_ts": pa.nulls(winners.num_rows, pa.int64()),
+            "claim_name": winners["customer_name"],
+        }
+    )
+    cur.register("kam_fast_claims", claims)
+    try:
+        visits = cur.sql(
+            f"""
+            with v as (
+              select *, {visit_key} as k, visited_at::date as day from visits
+            ), visit_phones as (
+              select distinct phone from v
+            ), reported as (
+              select l.kam, l.phone, min({lead_key}) as first_lead_k
+              from leads l semi join (select distinct kam, phone from v) p using (kam, phone)
+              group by l.kam, l.phone
+            ), reg_day as (
+              select phone, min(registered_at::date) as first_reg_date
+              from registrations semi join visit_phones using (phone) group by phone
+            ), visit_day as (
+              select phone, min(day) as first_visit_date from v group by phone
+            ), claim as (
+              select phone, kam as holder, start_k, claim_name from kam_fast_claims semi join visit_phones using (phone)
+            ), checked as (
+              select v.*, c.holder, c.claim_name,
+                     not coalesce(r.first_lead_k < v.k, false) as not_reported,
+                     coalesce(c.start_k <= v.k, false) as held,
+                     coalesce(rd.first_reg_date < v.day, false) or vd.first_visit_date < v.day as not_first
+              from v left join reported r using (kam, phone)
+                     left join claim c using (phone)
+                     left join reg_day rd using (phone)
+                     left join visit_day vd using (phone)
+            ), passed as (
+              select *, not not_reported and held and holder = kam and not not_first as passes from checked
+            ), named as (
+              -- checks 1-3 passed: the name (check 5) matters
+              select *, case when passes then {_names_match_sql("customer_name", "claim_name")} end as name_ok
+              from passed
+            ), counted as (
+              select *, count(*) filter (where passes and name_ok and salesperson is not null) over (
+                          partition by phone order by k, upload_id, row_no, sheet
+                          rows between unbounded preceding and 1 preceding) as valid_before
+              from named
+            )
+            select kam, phone, customer_name, visited_at, salesperson,
+                   case when not_reported then 'not_reported'
+                        when not held or holder <> kam then 'no_valid_claim'
+                        when not_first then 'not_first_visit'
+                        when valid_before > 0 then 'duplicate_visit'
+                        when not name_ok then 'name_mismatch'
+                        when salesperson is null then 'no_handover'
+                        else 'valid' end as status,
+                   visited_at_date_only, party_size, case when held then holder end as claim_kam,
+                   upload_id, sheet, row_no, k
+            from counted
+            order by k, upload_id, row_no, sheet
+            """
+        ).to_arrow_table()
+    finally:
+        cur.unregister("kam_fast_claims")
+    return lead_table, visits, claims.drop_columns(["claim_name"])
+
+
+def _first_of_group(values: pa.ChunkedArray) -> np.ndarray:
+    """For each position, the first position holding the same value (stored phones are 11-digit numbers)."""
+    if len(values) == 0:
+        return np.zeros(0, dtype=np.int64)
+    try:
+        keys = pc.cast(values, pa.int64()).to_numpy()
+    except pa.ArrowInvalid:
+        keys = pc.dictionary_encode(values).combine_chunks().indices.to_numpy(zero_copy_only=False)
+    codes, _ = pd.factorize(keys)  # numbered in order of first appearance
+    running = np.maximum.accumulate(codes)
+    new = np.empty(len(codes), dtype=bool)
+    new[0] = True
+    new[1:] = running[1:] > running[:-1]
+    return np.flatnonzero(new)[codes]
+
+
+def _decide_pass(cur: duckdb.DuckDBPyConnection, protection_days: int) -> tuple[pa.Table, pa.Table]:
+    """The decided events and the claims from the reference pass (decide), for any protection_days."""
     events = _events(cur)
-    status, holder_at, claim_at, claims = decide(events, rules.protection_days)
+    status, holder_at, claim_at, claims = decide(events, protection_days)
     decided = pa.table(
         {
             "etype": events.column("etype"),
@@ -172,11 +345,33 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules) -> Attribution:
             "lapse_ts": pa.array([c[5] for c in claims], pa.int64()),
         }
     )
+    return decided, claim_table
+
+
+def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, fast: bool | None = None) -> Attribution:
+    """Statuses of every lead, visit and unit, the claims, and the commission lines of every current deal.
+
+    With protection_days = 0 (claims never lapse) lead and visit statuses come from DuckDB queries
+    (_fast_tables); otherwise, or with ``fast=False``, from the time-ordered reference pass (decide). Both give
+    the same results when claims never lapse (tests/test_attribution_fastpath.py)."""
+    cur.execute(CURRENT_VIEWS)
+    if fast is None:
+        fast = rules.protection_days == 0
+    if fast and rules.protection_days != 0:
+        raise ValueError("the fast attribution path needs protection_days = 0")
+    if fast:
+        lead_table, visit_table, claim_table = _fast_tables(cur)
+        # what the commission lines read of the decided events: the valid visits and their claim holders
+        decided = visit_table.select(["status", "phone", "claim_kam", "k"])
+        decided = decided.append_column("etype", pa.array(np.ones(decided.num_rows, dtype=np.int32)))
+    else:
+        decided, claim_table = _decide_pass(cur, rules.protection_days)
+        lead_table = visit_table = None
     cur.register("kam_decided", decided)
     cur.register("kam_claims", claim_table)
     try:
-        leads = (
-            cur.sql(
+        if lead_table is None:
+            lead_table = cur.sql(
                 """
             select l.kam, l.phone, l.customer_name, l.reported_at, d.status, l.reported_at_date_only,
                    d.claim_kam, l.upload_id, l.sheet, l.row_no, d.k
@@ -184,12 +379,8 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules) -> Attribution:
               and d.phone = l.phone
             order by d.k, l.upload_id, l.row_no
             """
-            )
-            .to_arrow_table()
-            .to_pandas()
-        )
-        visits = (
-            cur.sql(
+            ).to_arrow_table()
+            visit_table = cur.sql(
                 """
             select v.kam, v.phone, v.customer_name, v.visited_at, v.salesperson, d.status, v.visited_at_date_only,
                    v.party_size, d.claim_kam, v.upload_id, v.sheet, v.row_no, d.k
@@ -197,10 +388,9 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules) -> Attribution:
               and d.phone = v.phone
             order by d.k, v.upload_id, v.row_no
             """
-            )
-            .to_arrow_table()
-            .to_pandas()
-        )
+            ).to_arrow_table()
+        leads = lead_table.to_pandas()
+        visits = visit_table.to_pandas()
         units = (
             cur.sql(
                 """

@@ -7,6 +7,8 @@ import json
 from dataclasses import dataclass
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics import assessment, attribution, statement
 from kam_metrics.i18n import t
@@ -46,7 +48,7 @@ def compute(store, rules: Rules | None = None, as_of: dt.date | None = None) -> 
     if as_of is None:
         as_of = assessment.default_as_of(cur)
     kams = assessment.kam_roster(cur)
-    weekly = assessment.assess(cur, attr, rules, as_of)
+    weekly = assessment.assess(cur, attr, rules, as_of, kams)
     teams = dict(zip(kams["kam"], kams["team"], strict=True))
     months = statement.monthly(attr.commissions, weekly, teams)
     summary = statement.summary(kams, weekly, months)
@@ -55,10 +57,8 @@ def compute(store, rules: Rules | None = None, as_of: dt.date | None = None) -> 
         week = assessment.week_of(as_of, rules)
         if as_of != week + dt.timedelta(days=6):
             in_progress = week
-    for frame in (attr.leads, attr.visits, attr.units):
-        frame.insert(1, "team", [teams.get(k, "") if isinstance(k, str) else "" for k in frame["kam"]])
-    lines = attr.commissions
-    lines.insert(1, "team", [teams.get(k, "") if isinstance(k, str) else "" for k in lines["kam"]])
+    for frame in (attr.leads, attr.visits, attr.units, attr.commissions):
+        frame.insert(1, "team", _teams_of(frame["kam"], teams))
     return Results(
         rules=rules,
         as_of=as_of,
@@ -88,6 +88,15 @@ def compute(store, rules: Rules | None = None, as_of: dt.date | None = None) -> 
         .to_arrow_table()
         .to_pandas(),
     )
+
+
+def _teams_of(kams: pd.Series, teams: dict[str, str]):
+    """Each row's team ("" for a KAM off the roster or no KAM), mapped column-wise (a million rows)."""
+    if kams.empty:
+        return []
+    found = pc.index_in(pa.array(kams, pa.string()), value_set=pa.array(list(teams), pa.string()))
+    mapped = pc.fill_null(pc.take(pa.array(list(teams.values()), pa.string()), found), "")
+    return pd.Series(mapped.to_pandas(), index=kams.index)
 
 
 def describe_problems(problems: str | list, lang: str) -> str:

@@ -27,19 +27,34 @@ def monthly(commissions: pd.DataFrame, weekly: pd.DataFrame, teams: dict[str, st
     cells: dict[tuple[str, str], dict[str, Decimal]] = {}
 
     def cell(kam: str, month: str) -> dict[str, Decimal]:
-        return cells.setdefault((kam, month), {"commission": ZERO, "clawback": ZERO, "fines": ZERO})
+        c = cells.get((kam, month))
+        if c is None:
+            c = cells[(kam, month)] = {"commission": ZERO, "clawback": ZERO, "fines": ZERO}
+        return c
 
+    # Columns as lists and one pass over the rows: a million-lead store has tens of thousands of lines.
     attributed = commissions[commissions["kam"].notna() & (commissions["type"] != "unattributed")]
-    for row in attributed.itertuples(index=False):
-        c = cell(row.kam, row.month)
-        if row.line == "commission":
-            c["commission"] += row.kam_commission
+    for kam, month, line, amount in zip(
+        attributed["kam"].tolist(),
+        attributed["month"].tolist(),
+        attributed["line"].tolist(),
+        attributed["kam_commission"].tolist(),
+        strict=True,
+    ):
+        c = cell(kam, month)
+        if line == "commission":
+            c["commission"] += amount
         else:
-            c["clawback"] -= row.kam_commission
+            c["clawback"] -= amount
     assessed = weekly[~weekly["in_progress"].astype(bool)] if not weekly.empty else weekly
-    for row in assessed.itertuples(index=False):
-        month = (row.week_start + pd.Timedelta(days=6)).strftime("%Y-%m")
-        cell(row.kam, month)["fines"] += row.fine
+    month_of: dict = {}
+    for kam, start, fine in zip(
+        assessed["kam"].tolist(), assessed["week_start"].tolist(), assessed["fine"].tolist(), strict=True
+    ):
+        month = month_of.get(start)
+        if month is None:
+            month = month_of[start] = (start + pd.Timedelta(days=6)).strftime("%Y-%m")
+        cell(kam, month)["fines"] += fine
     rows = [
         {
             "kam": kam,
@@ -55,27 +70,49 @@ def monthly(commissions: pd.DataFrame, weekly: pd.DataFrame, teams: dict[str, st
 
 def summary(kams: pd.DataFrame, weekly: pd.DataFrame, statement: pd.DataFrame) -> pd.DataFrame:
     """Every KAM (also those never assessed): weeks, totals over all months, the last assessed week's streak and flag."""
-    rows = []
     assessed = weekly[~weekly["in_progress"].astype(bool)] if not weekly.empty else weekly
-    for kam in kams.itertuples(index=False):
-        weeks = assessed[assessed["kam"] == kam.kam] if not assessed.empty else assessed
-        months = statement[statement["kam"] == kam.kam]
-        commission = sum(months["commission"], ZERO)
-        clawback = sum(months["clawback"], ZERO)
-        fines = sum(months["fines"], ZERO)
-        last = weeks.iloc[-1] if len(weeks) else None
+    # One pass over the weekly rows and one over the statement rows (not one filter per KAM).
+    weeks: dict[str, list] = {}  # kam -> [weeks assessed, weeks met, last streak, last flag]
+    if not assessed.empty:
+        for kam, met, streak, flag in zip(
+            assessed["kam"].tolist(),
+            assessed["met"].tolist(),
+            assessed["missed_streak"].tolist(),
+            assessed["flag"].tolist(),
+            strict=True,
+        ):
+            w = weeks.setdefault(kam, [0, 0, 0, ""])
+            w[0] += 1
+            w[1] += int(met)
+            w[2], w[3] = int(streak), flag
+    totals: dict[str, list[Decimal]] = {}  # kam -> [commission, clawback, fines]
+    for kam, commission, clawback, fines in zip(
+        statement["kam"].tolist(),
+        statement["commission"].tolist(),
+        statement["clawback"].tolist(),
+        statement["fines"].tolist(),
+        strict=True,
+    ):
+        m = totals.setdefault(kam, [ZERO, ZERO, ZERO])
+        m[0] += commission
+        m[1] += clawback
+        m[2] += fines
+    rows = []
+    for kam, team in zip(kams["kam"].tolist(), kams["team"].tolist(), strict=True):
+        assessed_weeks, met, streak, flag = weeks.get(kam, (0, 0, 0, ""))
+        commission, clawback, fines = totals.get(kam, (ZERO, ZERO, ZERO))
         rows.append(
             {
-                "kam": kam.kam,
-                "team": kam.team,
-                "weeks_assessed": len(weeks),
-                "weeks_met": int(weeks["met"].sum()) if len(weeks) else 0,
+                "kam": kam,
+                "team": team,
+                "weeks_assessed": assessed_weeks,
+                "weeks_met": met,
                 "fines_total": fines,
                 "commission_total": commission,
                 "clawback_total": clawback,
                 "net_total": commission - clawback - fines,
-                "missed_streak": int(last["missed_streak"]) if last is not None else 0,
-                "flag": last["flag"] if last is not None else "",
+                "missed_streak": streak,
+                "flag": flag,
             }
         )
     return pd.DataFrame(rows, columns=SUMMARY_COLUMNS)
