@@ -648,6 +648,16 @@ def print_table(header: list[str], rows: list[list[str]]) -> None:
         print("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=True)))
 
 
+CHANGES = Path(__file__).resolve().parent / "changes.md"
+
+
+def _changes_text() -> str:
+    """bench/changes.md (profiled hot spots, what changed in the engine, before/after), appended to the report."""
+    if not CHANGES.exists():
+        return ""
+    return "\n" + CHANGES.read_text(encoding="utf-8").strip() + "\n"
+
+
 def write_doc(
     path: Path, facts: dict, gen_rows: list[list[str]], rows: list[list[str]], targets: list, argv: str
 ) -> None:
@@ -679,7 +689,8 @@ xlsxwriter in constant_memory mode (so strings are inline strings, not a shared-
 
 ## Results
 
-Every step runs in a fresh subprocess (with `--repeat R`, R times: median seconds, max RSS); seconds are wall-clock of the step's work only (imports,
+Every step runs in a fresh subprocess (with `--repeat R`, R times — once when the first run takes longer
+than `--repeat-max-seconds` — median seconds, max RSS); seconds are wall-clock of the step's work only (imports,
 opening the store and, for export and pages, the untimed compute are excluded), peak RSS is the
 child process's ru_maxrss (includes the interpreter and imports). Ratio: to the bare fastexcel read
 of the same files (`fastexcel.read_excel(path).load_sheet(i, header_row=None, skip_rows=0,
@@ -690,7 +701,7 @@ dtypes="string").to_arrow()` for every sheet) — the weekly set, or the single 
 ## Targets
 
 {md_table(["target", "measured", "verdict"], [list(t) for t in targets])}
-"""
+{_changes_text()}"""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
 

@@ -58,6 +58,11 @@ class Attribution:
 
 
 EVENT_ORDER = "phone, k, etype, upload_id, row_no"
+LEAD_COLUMNS = ["kam", "phone", "customer_name", "reported_at", "status", "reported_at_date_only", "claim_kam",
+                "upload_id", "sheet", "row_no", "k"]  # fmt: skip
+VISIT_COLUMNS = ["kam", "phone", "customer_name", "visited_at", "salesperson", "status", "visited_at_date_only",
+                 "party_size", "claim_kam", "upload_id", "sheet", "row_no", "k"]  # fmt: skip
+ROW_ORDER = [("k", "ascending"), ("upload_id", "ascending"), ("row_no", "ascending"), ("sheet", "ascending")]
 
 
 def _events(cur: duckdb.DuckDBPyConnection) -> pa.Table:
@@ -66,7 +71,8 @@ def _events(cur: duckdb.DuckDBPyConnection) -> pa.Table:
 
 
 def _events_sql() -> str:
-    """The query of _events, without its order (the decision order is EVENT_ORDER)."""
+    """The query of _events, without its order (the decision order is EVENT_ORDER). Besides what the pass
+    reads, each event carries the columns of the leads and visits frames (at_ts, date_only, sheet, party_size)."""
     lead_key = key_sql("reported_at", "reported_at_date_only", LEAD_SLOT)
     visit_key = key_sql("visited_at", "visited_at_date_only", LATE_SLOT)
     reg_key = key_sql("registered_at", "registered_at_date_only", LATE_SLOT)
@@ -75,27 +81,44 @@ def _events_sql() -> str:
           select phone, min({reg_key}) as first_reg_key, min(registered_at::date) as first_reg_date
           from registrations group by phone
         ), l as (
-          select upload_id, row_no, kam, phone, customer_name, reported_at as at_ts, {lead_key} as k
+          select upload_id, sheet, row_no, kam, phone, customer_name, reported_at as at_ts,
+                 reported_at_date_only as date_only, {lead_key} as k
           from leads
         ), v as (
-          select upload_id, row_no, kam, phone, customer_name, salesperson, visited_at as at_ts, {visit_key} as k
+          select upload_id, sheet, row_no, kam, phone, customer_name, salesperson, visited_at as at_ts,
+                 visited_at_date_only as date_only, party_size, {visit_key} as k
           from visits
         ), first_visit as (
           select phone, min(at_ts::date) as first_visit_date from v group by phone
+        ), reported as (
+          -- the KAM's first lead for the phone: a lead before the visit exists when it is before
+          select l.kam, l.phone, min(l.k) as first_lead_k
+          from l semi join (select distinct kam, phone from v) p using (kam, phone)
+          group by l.kam, l.phone
         )
-        select 0 as etype, l.upload_id, l.row_no, l.kam, l.phone, l.customer_name, null::varchar as salesperson,
+        select 0 as etype, l.upload_id, l.sheet, l.row_no, l.kam, l.phone, l.customer_name,
+               null::varchar as salesperson, l.at_ts, l.date_only, null::integer as party_size,
                l.k, epoch(l.at_ts)::bigint as ts,
                coalesce(reg.first_reg_key <= l.k, false) as overlap,
                false as not_reported, false as not_first
         from l left join reg using (phone)
         union all
-        select 1, v.upload_id, v.row_no, v.kam, v.phone, v.customer_name, v.salesperson,
+        select 1, v.upload_id, v.sheet, v.row_no, v.kam, v.phone, v.customer_name, v.salesperson,
+               v.at_ts, v.date_only, v.party_size,
                v.k, epoch(v.at_ts)::bigint,
                false,
-               not exists (select 1 from l where l.kam = v.kam and l.phone = v.phone and l.k < v.k),
+               not coalesce(r.first_lead_k < v.k, false),
                coalesce(reg.first_reg_date < v.at_ts::date, false) or fv.first_visit_date < v.at_ts::date
         from v left join reg using (phone) left join first_visit fv using (phone)
+               left join reported r using (kam, phone)
         """
+
+
+def _pylist(column: pa.ChunkedArray) -> list:
+    """A column as a Python list (through NumPy for numbers and booleans without nulls: several times faster)."""
+    if column.null_count == 0 and (pa.types.is_integer(column.type) or pa.types.is_boolean(column.type)):
+        return column.to_numpy().tolist()
+    return column.to_pylist()
 
 
 def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, list]:
@@ -104,10 +127,21 @@ def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, li
     Returns per event (status, claim holder at that moment, claim id) and the list of claims
     [claim_id, phone, kam, lead event index, start key, lapse epoch or None].
     """
-    cols = {name: events.column(name).to_pylist() for name in events.column_names}
-    etype, phone, kam, name = cols["etype"], cols["phone"], cols["kam"], cols["customer_name"]
-    sales, ts, key = cols["salesperson"], cols["ts"], cols["k"]
-    overlap, not_reported, not_first = cols["overlap"], cols["not_reported"], cols["not_first"]
+    etype, phone, kam, name, sales, ts, key, overlap, not_reported, not_first = (
+        _pylist(events.column(c))
+        for c in (
+            "etype",
+            "phone",
+            "kam",
+            "customer_name",
+            "salesperson",
+            "ts",
+            "k",
+            "overlap",
+            "not_reported",
+            "not_first",
+        )
+    )
     span = protection_days * 86400
     n = len(etype)
     status: list[str] = [""] * n
@@ -194,17 +228,7 @@ def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa
         """
     ).to_arrow_table()
     # Sorting in Arrow and deciding with NumPy is several times cheaper than window functions here.
-    leads = leads.take(
-        pc.sort_indices(
-            leads,
-            sort_keys=[
-                ("k", "ascending"),
-                ("upload_id", "ascending"),
-                ("row_no", "ascending"),
-                ("sheet", "ascending"),
-            ],
-        )
-    )
+    leads = leads.take(pc.sort_indices(leads, sort_keys=ROW_ORDER))
     n = leads.num_rows
     first = _first_of_group(leads["phone"])  # per lead: the position of its phone's first lead
     overlap = leads["overlap"].to_numpy()
@@ -320,22 +344,21 @@ def _first_of_group(values: pa.ChunkedArray) -> np.ndarray:
     return np.flatnonzero(new)[codes]
 
 
-def _decide_pass(cur: duckdb.DuckDBPyConnection, protection_days: int) -> tuple[pa.Table, pa.Table]:
-    """The decided events and the claims from the reference pass (decide), for any protection_days."""
+def _decide_pass(cur: duckdb.DuckDBPyConnection, protection_days: int) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """(leads, visits, claims) from the reference pass (decide), for any protection_days."""
     events = _events(cur)
     status, holder_at, claim_at, claims = decide(events, protection_days)
-    decided = pa.table(
-        {
-            "etype": events.column("etype"),
-            "upload_id": events.column("upload_id"),
-            "row_no": events.column("row_no"),
-            "phone": events.column("phone"),
-            "k": events.column("k"),
-            "status": pa.array(status, pa.string()),
-            "claim_kam": pa.array(holder_at, pa.string()),
-            "claim_id": pa.array(claim_at, pa.int64()),
-        }
+    events = events.append_column("status", pa.array(status, pa.string()))
+    events = events.append_column("claim_kam", pa.array(holder_at, pa.string()))
+    is_lead = pc.equal(events["etype"], 0)
+    leads = events.filter(is_lead).rename_columns(
+        {"at_ts": "reported_at", "date_only": "reported_at_date_only"}
     )
+    visits = events.filter(pc.invert(is_lead)).rename_columns(
+        {"at_ts": "visited_at", "date_only": "visited_at_date_only"}
+    )
+    leads = leads.take(pc.sort_indices(leads, sort_keys=ROW_ORDER)).select(LEAD_COLUMNS)
+    visits = visits.take(pc.sort_indices(visits, sort_keys=ROW_ORDER)).select(VISIT_COLUMNS)
     claim_table = pa.table(
         {
             "claim_id": pa.array([c[0] for c in claims], pa.int64()),
@@ -345,7 +368,7 @@ def _decide_pass(cur: duckdb.DuckDBPyConnection, protection_days: int) -> tuple[
             "lapse_ts": pa.array([c[5] for c in claims], pa.int64()),
         }
     )
-    return decided, claim_table
+    return leads, visits, claim_table
 
 
 def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, fast: bool | None = None) -> Attribution:
@@ -361,34 +384,15 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, fast: bool | None = 
         raise ValueError("the fast attribution path needs protection_days = 0")
     if fast:
         lead_table, visit_table, claim_table = _fast_tables(cur)
-        # what the commission lines read of the decided events: the valid visits and their claim holders
-        decided = visit_table.select(["status", "phone", "claim_kam", "k"])
-        decided = decided.append_column("etype", pa.array(np.ones(decided.num_rows, dtype=np.int32)))
     else:
-        decided, claim_table = _decide_pass(cur, rules.protection_days)
-        lead_table = visit_table = None
-    cur.register("kam_decided", decided)
+        lead_table, visit_table, claim_table = _decide_pass(cur, rules.protection_days)
+    # what the commission lines read of the decided visits: the valid ones and their claim holders
+    valid_visits = visit_table.filter(pc.equal(visit_table["status"], "valid")).select(
+        ["phone", "claim_kam", "k"]
+    )
+    cur.register("kam_valid_visits", valid_visits)
     cur.register("kam_claims", claim_table)
     try:
-        if lead_table is None:
-            lead_table = cur.sql(
-                """
-            select l.kam, l.phone, l.customer_name, l.reported_at, d.status, l.reported_at_date_only,
-                   d.claim_kam, l.upload_id, l.sheet, l.row_no, d.k
-            from leads l join kam_decided d on d.etype = 0 and d.upload_id = l.upload_id and d.row_no = l.row_no
-              and d.phone = l.phone
-            order by d.k, l.upload_id, l.row_no
-            """
-            ).to_arrow_table()
-            visit_table = cur.sql(
-                """
-            select v.kam, v.phone, v.customer_name, v.visited_at, v.salesperson, d.status, v.visited_at_date_only,
-                   v.party_size, d.claim_kam, v.upload_id, v.sheet, v.row_no, d.k
-            from visits v join kam_decided d on d.etype = 1 and d.upload_id = v.upload_id and d.row_no = v.row_no
-              and d.phone = v.phone
-            order by d.k, v.upload_id, v.row_no
-            """
-            ).to_arrow_table()
         leads = lead_table.to_pandas()
         visits = visit_table.to_pandas()
         units = (
@@ -413,7 +417,7 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, fast: bool | None = 
         commissions = _commission_lines(cur, rules)
         claims_df = cur.sql("select * from kam_claims").to_arrow_table().to_pandas()
     finally:
-        cur.unregister("kam_decided")
+        cur.unregister("kam_valid_visits")
         cur.unregister("kam_claims")
     return Attribution(leads=leads, visits=visits, units=units, claims=claims_df, commissions=commissions)
 
@@ -444,9 +448,9 @@ def _commission_lines(cur: duckdb.DuckDBPyConnection, rules: Rules) -> pd.DataFr
         ), typed as (
           select d.*, h.kam,
                  case when h.kam is null then 'unattributed'
-                      when exists (select 1 from kam_decided v
-                                   where v.etype = 1 and v.status = 'valid' and v.phone = d.phone
-                                     and v.claim_kam = h.kam and v.k < d.dk) then 'visit_deal'
+                      when exists (select 1 from kam_valid_visits v
+                                   where v.phone = d.phone and v.claim_kam = h.kam and v.k < d.dk)
+                        then 'visit_deal'
                       else 'lead_deal' end as type,
                  case when h.kam is not null then ''
                       when f.leads_before = 0 then 'no_lead'
