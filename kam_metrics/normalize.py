@@ -83,6 +83,8 @@ def _fast_text(array: pa.Array) -> pa.Array:
 
 def _fast_name(array: pa.Array) -> pa.Array:
     text = _fast_text(array)
+    if not pc.any(pc.match_substring_regex(text, r"\s")).as_py():
+        return text  # no white space inside any name: the replacements below change nothing
     for _ in range(2):  # each pass closes every other gap of a run like "王 小 明"
         text = pc.replace_substring_regex(text, rf"({_ARROW_HAN})\s+({_ARROW_HAN})", r"\1\2")
     return pc.replace_substring_regex(text, r"\s+", " ")
