@@ -63,4 +63,4 @@ refused = views.refusals(res, lang)
 if refused.empty:
     st.success(state.tr("ui.attr.no_refusals"))
 else:
-    st.plotly_chart(charts.refusals(refused), key="attr_refusals")
+    st.plotly_chart(charts.refusals(refused, views.kam_names(res)), key="attr_refusals")

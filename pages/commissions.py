@@ -47,7 +47,15 @@ lines = views.deal_lines(res, lang, kam=kam, month=chosen_month)
 if lines.empty:
     st.caption(state.tr("ui.none"))
 else:
-    st.dataframe(lines, hide_index=True, key="comm_lines")
+    # One month chosen: its column says nothing, and the room goes to the reason of an unattributed deal.
+    shown = [c for c in lines.columns if not (chosen_month and c == state.tr("ui.col.month"))]
+    st.dataframe(
+        lines,
+        hide_index=True,
+        key="comm_lines",
+        column_order=shown,
+        column_config={state.tr("ui.col.reason"): st.column_config.TextColumn(width=140)},
+    )
 
 st.subheader(state.tr("ui.comm.downloads"))
 full = state.results(team_filter=False)

@@ -28,6 +28,15 @@ if st.session_state.get("_rules_loaded") != loaded:
             st.session_state[f"rules_{key}"] = value
 
 
+def _unchanged(delta: object, colour: str = "normal") -> dict:
+    """Delta styling of a what-if total: grey and without an arrow when the edited rules change nothing."""
+    return (
+        {"delta_color": colour, "delta_arrow": "auto"}
+        if delta
+        else {"delta_color": "off", "delta_arrow": "off"}
+    )
+
+
 def _number(key: str, money: bool = False, share: bool = False) -> None:
     widget = f"rules_{key.replace('.', '_')}"
     kwargs = (
@@ -101,25 +110,29 @@ if changes is not None:
             now, then = state.results(), state.results(rules=edited)
             totals = views.whatif_totals(now, then)
             cols = st.columns(3)
+            fines_delta = totals["fines_new"] - totals["fines_now"]
+            commission_delta = totals["commission_new"] - totals["commission_now"]
+            flagged_delta = totals["flagged_new"] - totals["flagged_now"]
             cols[0].metric(
                 state.tr("ui.rules.total_fines"),
                 views.money(totals["fines_new"]),
-                delta=views.money(totals["fines_new"] - totals["fines_now"]),
-                delta_color="inverse",
+                delta=views.money(fines_delta),
                 border=True,
+                **_unchanged(fines_delta, "inverse"),
             )
             cols[1].metric(
                 state.tr("ui.rules.total_commission"),
                 views.money(totals["commission_new"]),
-                delta=views.money(totals["commission_new"] - totals["commission_now"]),
+                delta=views.money(commission_delta),
                 border=True,
+                **_unchanged(commission_delta),
             )
             cols[2].metric(
                 state.tr("ui.rules.total_flagged"),
                 totals["flagged_new"],
-                delta=totals["flagged_new"] - totals["flagged_now"],
-                delta_color="inverse",
+                delta=flagged_delta,
                 border=True,
+                **_unchanged(flagged_delta, "inverse"),
             )
             st.dataframe(views.whatif(now, then, lang), hide_index=True, key="rules_whatif")
 

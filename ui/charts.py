@@ -48,6 +48,7 @@ def trend(frame: pd.DataFrame) -> go.Figure:
         markers=True,
         line_dash="series",
         color_discrete_sequence=["#1e88e5", "#9e9e9e"],
+        facet_col_spacing=0.07,  # room for each panel's own y tick labels
     )
     fig.update_yaxes(matches=None, showticklabels=True, title=None, rangemode="tozero")
     fig.update_xaxes(title=None, tickangle=-60, tickfont={"size": 10})
@@ -79,6 +80,9 @@ def heatmap(frame: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
                     "color": colour,
                     "line": {"width": 1, "color": "#fff"},
                 },
+                # After a click the other cells fade only a little (plotly's default 0.2 washes them out).
+                selected={"marker": {"opacity": 1}},
+                unselected={"marker": {"opacity": 0.45}},
                 hovertext=part["hover"],
                 hoverinfo="text",
                 customdata=part[["kam", "week"]].to_numpy(),
@@ -90,9 +94,12 @@ def heatmap(frame: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
     return _layout(fig, 120 + 34 * max(len(kams), 1))
 
 
-def refusals(frame: pd.DataFrame) -> go.Figure:
-    """Per KAM, stacked counts of refused leads and visits by reason."""
-    fig = px.bar(frame, x="kam", y="count", color="reason", facet_col="what", barmode="stack")
+def refusals(frame: pd.DataFrame, kams: list[str] | None = None) -> go.Figure:
+    """Per KAM (in ``kams`` order, the roster's, when given), stacked counts of refused leads and visits by reason."""
+    orders = {"kam": kams} if kams else {}
+    fig = px.bar(
+        frame, x="kam", y="count", color="reason", facet_col="what", barmode="stack", category_orders=orders
+    )
     fig.update_xaxes(title=None)
     fig.update_yaxes(title=None)
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
