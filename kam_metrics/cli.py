@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         store = Store(args.db)
     except Exception as e:  # a bad limit variable, a store in use by another program, a newer schema
-        print(f"{args.command}: {_one_line(e)}", file=sys.stderr)
+        print(t("cli.failed", lang, command=args.command, reason=_one_line(e)), file=sys.stderr)
         return 2
     try:
         if args.command == "ingest":
@@ -98,7 +98,7 @@ def main(argv: list[str] | None = None) -> int:
             print(t("cli.rebuilt", lang, count=count))
             return 0
     except Exception as e:  # never a traceback: an unknown upload id, missing kept files…
-        print(f"{args.command}: {_one_line(e)}", file=sys.stderr)
+        print(t("cli.failed", lang, command=args.command, reason=_one_line(e)), file=sys.stderr)
         return 2
     finally:
         store.close()

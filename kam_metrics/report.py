@@ -41,9 +41,25 @@ def _store_cursor(store):
 
 
 def compute(store, rules: Rules | None = None, as_of: dt.date | None = None) -> Results:
-    """Compute every result from all stored data. ``store`` is a Store or a DuckDB connection."""
+    """Compute every result from all stored data. ``store`` is a Store or a DuckDB connection.
+
+    All queries read one snapshot (one transaction), so an upload committing meanwhile cannot mix states.
+    """
     rules = rules or Rules()
     cur = _store_cursor(store)
+    try:
+        cur.execute("begin transaction")
+        began = True
+    except Exception:  # the caller's connection is already inside a transaction: that is the snapshot
+        began = False
+    try:
+        return _compute(cur, rules, as_of)
+    finally:
+        if began:
+            cur.execute("commit")
+
+
+def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
     attr = attribution.attribute(cur, rules)
     if as_of is None:
         as_of = assessment.default_as_of(cur)

@@ -172,8 +172,8 @@ class Store:
         """
         path = Path(path)
         name = name or path.name
+        read, staged = self._read_and_stage(path, name, progress)  # refuses an oversized file unread
         sha = _sha256(path)
-        read, staged = self._read_and_stage(path, name, progress)
         stored_path = self._keep(path, sha, name)
         with self._lock:
             cur = self.cursor()

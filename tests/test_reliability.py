@@ -330,9 +330,10 @@ def test_cli_undo_of_an_unknown_upload_is_one_line_and_changes_nothing(tmp_path)
     db = tmp_path / "kam.duckdb"
     assert run_cli("ingest", "--db", db, SAMPLE[0]).returncode == 0
     before = _cli_report(db, tmp_path / "before.xlsx")
-    done = run_cli("undo", "--db", db, 7)
+    done = run_cli("--lang", "en", "undo", "--db", db, 7)
     assert done.returncode == 2
     assert done.stderr == "undo: no upload 7\n"
+    assert run_cli("undo", "--db", db, 7).stderr == "undo 未完成：no upload 7\n"
     assert _cli_report(db, tmp_path / "after.xlsx") == before
 
 
