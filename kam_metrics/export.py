@@ -232,7 +232,8 @@ def _write_cells(ws, styles, columns, frame: pd.DataFrame) -> None:
             if value is None or (not isinstance(value, (str, bool)) and pd.isna(value)):
                 continue
             if kind == TEXT:
-                ws.write_string(r, j, str(value))
+                if value != "":  # an empty text (no flag, no reason) is an empty cell
+                    ws.write_string(r, j, str(value))
             elif kind == INT:
                 ws.write_number(r, j, int(value))
             elif kind == MONEY:
@@ -320,7 +321,9 @@ def _column_cells(letter: str, first_row: int, kind: str, column: str, part: pd.
     rows = range(first_row, first_row + len(part))
     if kind == TEXT:
         return [
-            _text_cell(f"{letter}{r}", v) if p else "" for r, v, p in zip(rows, values, present, strict=True)
+            # an empty text (no flag, no reason) is an empty cell, as in _write_cells
+            _text_cell(f"{letter}{r}", v) if p and v != "" else ""
+            for r, v, p in zip(rows, values, present, strict=True)
         ]
     if kind == INT:
         return [
