@@ -10,6 +10,7 @@ import shutil
 import tempfile
 import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -158,6 +159,22 @@ class Store:
     def _bump(self, cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'data_version'")
 
+    @contextmanager
+    def _writing(self):
+        """One write transaction under the store's lock: commits (bumping the data version) or rolls back,
+        then mirrors the ledger beside the kept files."""
+        with self._lock:
+            cur = self.cursor()
+            cur.execute("begin transaction")
+            try:
+                yield cur
+                self._bump(cur)
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            self._write_ledger()
+
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
         self,
@@ -175,32 +192,21 @@ class Store:
         read, staged = self._read_and_stage(path, name, progress)  # refuses an oversized file unread
         sha = _sha256(path)
         stored_path = self._keep(path, sha, name)
-        with self._lock:
-            cur = self.cursor()
-            cur.execute("begin transaction")
-            try:
-                upload_id = cur.execute("select coalesce(max(upload_id), 0) + 1 from uploads").fetchall()[0][
-                    0
-                ]
-                cur.execute(
-                    "insert into uploads values (?, ?, ?, ?, ?, ?)",
-                    [
-                        upload_id,
-                        name,
-                        sha,
-                        stored_path.name if stored_path else None,
-                        dt.datetime.now().replace(microsecond=0),
-                        json.dumps(read.notes, ensure_ascii=False),
-                    ],
-                )
-                result = self._apply(cur, upload_id, name, sha, read, staged)
-                _before_commit_hook(cur)
-                self._bump(cur)
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
-            self._write_ledger()
+        with self._writing() as cur:
+            upload_id = cur.execute("select coalesce(max(upload_id), 0) + 1 from uploads").fetchall()[0][0]
+            cur.execute(
+                "insert into uploads values (?, ?, ?, ?, ?, ?)",
+                [
+                    upload_id,
+                    name,
+                    sha,
+                    stored_path.name if stored_path else None,
+                    dt.datetime.now().replace(microsecond=0),
+                    json.dumps(read.notes, ensure_ascii=False),
+                ],
+            )
+            result = self._apply(cur, upload_id, name, sha, read, staged)
+            _before_commit_hook(cur)
         return result
 
     def _read_and_stage(self, path: Path, name: str, progress=None):
@@ -446,17 +452,10 @@ class Store:
                 raise FileNotFoundError(
                     "cannot undo: the kept copies of later uploads are missing: " + ", ".join(missing)
                 )
-            cur.execute("begin transaction")
-            try:
+            with self._writing() as cur:
                 self._delete_from(cur, upload_id)
                 cur.execute("delete from uploads where upload_id = ?", [upload_id])
                 self._replay(cur, later)
-                self._bump(cur)
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
-            self._write_ledger()
 
     def _delete_from(self, cur, upload_id: int) -> None:
         for table in [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]:
@@ -464,14 +463,9 @@ class Store:
 
     def clear(self) -> None:
         """Remove every upload (the kept files stay on disk)."""
-        with self._lock:
-            cur = self.cursor()
-            cur.execute("begin transaction")
+        with self._writing() as cur:
             self._delete_from(cur, 0)
             cur.execute("delete from uploads")
-            self._bump(cur)
-            cur.execute("commit")
-            self._write_ledger()
 
     def rebuild(self) -> int:
         """Re-read every upload from its kept file, in upload order; returns the number of files.
@@ -494,8 +488,7 @@ class Store:
             missing = self._missing_files(uploads)
             if missing:
                 raise FileNotFoundError("cannot rebuild: kept files are missing: " + ", ".join(missing))
-            cur.execute("begin transaction")
-            try:
+            with self._writing() as cur:
                 self._delete_from(cur, 0)
                 for r in records:
                     cur.execute(
@@ -510,12 +503,6 @@ class Store:
                         ],
                     )
                 self._replay(cur, uploads)
-                self._bump(cur)
-                cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
-            self._write_ledger()
             return len(uploads)
 
     def counts(self) -> dict[str, int]:
