@@ -9,31 +9,15 @@ CI=true (then it fails).
 
 from __future__ import annotations
 
-import os
 import re
-import socket
 import subprocess
 import sys
-import time
 import urllib.parse
 import urllib.request
-from pathlib import Path
 
 import pytest
+from browser_support import CHROMIUM, CHROMIUM_ARGS, IDLE, ROOT, Server, require_browser
 
-ROOT = Path(__file__).resolve().parents[1]
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-IDLE = "[data-testid='stApp'][data-test-script-state='notRunning']"
 # A mainland mobile number, also written with spaces or dashes (138 0000 0001, 138-0000-0001).
 UNMASKED = re.compile(r"(?<!\d)1[3-9]\d[ \-]?\d{4}[ \-]?\d{4}(?!\d)")
 MASKED = re.compile(r"(?<!\d)1[3-9]\d\*{4}\d{4}(?!\d)")
@@ -52,70 +36,24 @@ TEXT_JS = """() => {
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(900)]
 
 
-def _need_browser() -> None:
-    missing = []
-    if not CHROMIUM.exists():
-        missing.append(str(CHROMIUM))
-    try:
-        import playwright.sync_api  # noqa: F401
-    except ImportError:
-        missing.append("playwright (pip)")
-    if missing:
-        message = "real-browser test needs " + " and ".join(missing) + " (apt-get install chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message + "; CI=true requires it")
-        pytest.skip(message)
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory):
-    _need_browser()
+    require_browser()
     folder = tmp_path_factory.mktemp("privacy")
-    db = folder / "kam.duckdb"
+    app = Server(folder)
     sample = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
     done = subprocess.run(
-        [sys.executable, "-m", "kam_metrics", "ingest", "--db", str(db), *map(str, sample)],
+        [sys.executable, "-m", "kam_metrics", "ingest", "--db", str(app.db), *map(str, sample)],
         cwd=ROOT,
         capture_output=True,
         text=True,
         timeout=600,
     )
     assert done.returncode == 0, done.stderr
-    port = _free_port()
-    env = {**os.environ, "KAM_DB": str(db), "KAM_RULES": str(folder / "rules.toml")}
-    log = open(folder / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                with urllib.request.urlopen(url + "/_stcore/health", timeout=2) as r:
-                    if r.read() == b"ok":
-                        break
-            except OSError:
-                pass
-            assert proc.poll() is None, (folder / "streamlit.log").read_text()
-            assert time.monotonic() < deadline, "streamlit did not start in 60 s"
-            time.sleep(0.3)
-        yield url, db
+        yield app.start().wait_ready().url, app.db
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        app.stop()
 
 
 @pytest.fixture(scope="module")
@@ -123,7 +61,7 @@ def browser(server):
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield b
         b.close()
 
