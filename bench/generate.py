@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from kam_metrics.schema import KINDS  # noqa: E402
+from kam_metrics.contract.sheets import KINDS  # noqa: E402
 
 GEN_VERSION = 1
 DEFAULT_CACHE = Path(__file__).resolve().parent / ".cache"

@@ -61,7 +61,7 @@ _CTX: dict = {}
 
 def _page_context(store, results) -> None:
     """Untimed picks for the page calls: the last shown week, a KAM assessed in it, a customer, edited rules."""
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     _CTX.clear()
     weeks = views.weeks(results)
@@ -74,7 +74,7 @@ def _page_context(store, results) -> None:
     months = views.months(results)
     _CTX["month"] = months[-1] if months else None
     # the rules page's what-if: one edited value (the lead fine), compared with the current results
-    from kam_metrics.rules import rules_from_dict
+    from kam_metrics.contract.rules import rules_from_dict
 
     _CTX["edited_rules"] = rules_from_dict({"fines": {"numbers": 2}})
     _CTX["edited"] = _compute(store, rules=_CTX["edited_rules"])
@@ -82,7 +82,7 @@ def _page_context(store, results) -> None:
 
 def _page_common(store, results):
     """Every page: app.py's sidebar and banner, state.require_data (uploads ledger, data version, teams)."""
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     store.uploads()
     store.version()
@@ -90,7 +90,7 @@ def _page_common(store, results):
 
 
 def _page_overview(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     lang = "zh"
     weeks = views.weeks(results)
@@ -102,7 +102,7 @@ def _page_overview(store, results):
 
 
 def _page_weekly(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     lang = "zh"
     kams, weeks = views.kam_names(results), views.weeks(results)
@@ -116,7 +116,7 @@ def _page_weekly(store, results):
 
 
 def _page_weekly_detail(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     if _CTX.get("kam") is None:
         return None
@@ -127,13 +127,13 @@ def _page_weekly_detail(store, results):
 
 
 def _page_attribution(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     return views.refusals(results, "zh")
 
 
 def _page_attribution_customer(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     phone = _CTX.get("phone")
     if phone is None:
@@ -146,7 +146,7 @@ def _page_attribution_customer(store, results):
 
 
 def _page_commissions(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     lang = "zh"
     month = _CTX.get("month")
@@ -160,7 +160,7 @@ def _page_commissions(store, results):
 
 
 def _page_upload(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     lang = "zh"
     uploads = store.uploads()
@@ -169,7 +169,7 @@ def _page_upload(store, results):
 
 
 def _page_rules(store, results):
-    from kam_metrics import views
+    from kam_metrics.present import views
 
     lang = "zh"
     edited_rules, edited = _CTX["edited_rules"], _CTX["edited"]
@@ -238,21 +238,21 @@ def _engine(*names: str):
     try:
         mods = {}
         if "Store" in names:
-            from kam_metrics.store import Store
+            from kam_metrics.ingest.store import Store
 
             mods["Store"] = Store
         if "Rules" in names:
-            from kam_metrics.rules import Rules
+            from kam_metrics.contract.rules import Rules
 
             mods["Rules"] = Rules
         if "report" in names:
-            from kam_metrics import report
+            from kam_metrics.engine import report
 
             if not hasattr(report, "compute"):
                 raise NotAvailable("kam_metrics.report.compute missing")
             mods["report"] = report
         if "export" in names:
-            from kam_metrics import export
+            from kam_metrics.export import workbook as export
 
             if not hasattr(export, "write_workbook"):
                 raise NotAvailable("kam_metrics.export.write_workbook missing")

@@ -7,9 +7,9 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from kam_metrics.contract.rules import RulesError, load_rules
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
-from kam_metrics.reader import UnreadableFile
-from kam_metrics.rules import RulesError, load_rules
+from kam_metrics.ingest.reader import UnreadableFile
 
 
 def _date(text: str) -> dt.date:
@@ -63,19 +63,19 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = args.lang
     if args.command == "sample":
-        from kam_metrics.sample import write_sample
+        from kam_metrics.demo.sample import write_sample
 
         paths = write_sample(args.out)
         print(t("cli.sample_written", lang, path=args.out, count=len(paths)))
         return 0
     if args.command == "template":
-        from kam_metrics.template import write_template
+        from kam_metrics.export.template import write_template
 
         write_template(args.out, args.template_lang or lang)
         print(t("cli.template_written", lang, path=args.out))
         return 0
 
-    from kam_metrics.store import Store
+    from kam_metrics.ingest.store import Store
 
     try:
         store = Store(args.db)
@@ -146,7 +146,8 @@ def _ingest(store, files: list[Path], lang: str) -> int:
 
 
 def _report(store, args, lang: str) -> int:
-    from kam_metrics import export, report
+    from kam_metrics.engine import report
+    from kam_metrics.export import workbook as export
 
     try:
         rules = load_rules(args.rules)

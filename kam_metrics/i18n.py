@@ -38,7 +38,7 @@ def column_label(sheet: str, column: str, lang: str = DEFAULT_LANG) -> str:
     """
     if lang == "en":
         return column
-    from kam_metrics.schema import KINDS
+    from kam_metrics.contract.sheets import KINDS
 
     source = {"leads": "leads", "visits": "visits", "units": "units", "commissions": "deals"}.get(sheet)
     kinds = [KINDS[source]] if source else []

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-import csv
 import itertools
 from pathlib import Path
 
 import pytest
 
-from kam_metrics import report
-from kam_metrics.rules import rules_from_dict
-from kam_metrics.schema import KINDS
-from kam_metrics.store import Store
+from kam_metrics.contract.rules import rules_from_dict
+from kam_metrics.contract.sheets import KINDS
+from kam_metrics.engine import report
+from kam_metrics.ingest.store import Store
+from tests.helpers import write_csv
 
 _counter = itertools.count(1)
 
@@ -21,20 +21,6 @@ def store(tmp_path: Path):
     s = Store(tmp_path / "kam.duckdb")
     yield s
     s.close()
-
-
-def write_csv(path: Path, kind: str, rows: list[dict]) -> Path:
-    """A CSV as a director would save it: canonical Chinese headers of ``kind``, one row per dict.
-
-    Dict keys are field names (``phone``, ``reported_at``…); values are written as given (text).
-    """
-    fields = [f for f in KINDS[kind].fields if any(f.name in r for r in rows)] or list(KINDS[kind].fields)
-    with open(path, "w", newline="", encoding="utf-8-sig") as f:
-        w = csv.writer(f)
-        w.writerow([fld.canonical for fld in fields])
-        for r in rows:
-            w.writerow(["" if r.get(fld.name) is None else r.get(fld.name) for fld in fields])
-    return path
 
 
 @pytest.fixture

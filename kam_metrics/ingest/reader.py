@@ -1,0 +1,353 @@
+"""Read uploaded files (.xlsx/.xlsm/.xls/.ods/.csv) into raw sheets: recognised kind, header, text cells, row numbers."""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import zipfile
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyarrow as pa
+
+from kam_metrics.contract.sheets import HEADER_SEARCH_ROWS, KINDS, detect_header, kind_for_sheet_name
+
+EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
+CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
+MB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Upload limits; the environment (KAM_MAX_UPLOAD_MB, KAM_MAX_UNCOMPRESSED_MB) overrides the defaults."""
+
+    max_upload_bytes: int = 200 * MB
+    max_uncompressed_bytes: int = 1024 * MB
+    # A compressed workbook that expands more than this factor beyond 100 MB is a zip bomb, not a sheet.
+    max_ratio: int = 200
+
+    # ... and only beyond this many bytes (a real sheet of 100 MB of XML compresses 10-20x).
+    bomb_floor_bytes: int = 100 * MB
+
+    @classmethod
+    def from_env(cls) -> Limits:
+        """Defaults overridden by KAM_MAX_UPLOAD_MB / KAM_MAX_UNCOMPRESSED_MB (megabytes, may be fractional).
+
+        A value that is not a positive number raises LimitsError naming the variable.
+        """
+        kwargs = {}
+        for var, key in (
+            ("KAM_MAX_UPLOAD_MB", "max_upload_bytes"),
+            ("KAM_MAX_UNCOMPRESSED_MB", "max_uncompressed_bytes"),
+        ):
+            text = os.environ.get(var, "").strip()
+            if not text:
+                continue
+            try:
+                value = float(text)
+            except ValueError:
+                value = float("nan")
+            if not (value > 0 and value != float("inf")):
+                raise LimitsError(f"{var} must be a positive number of megabytes, not {text!r}")
+            kwargs[key] = max(1, int(value * MB))
+        return cls(**kwargs)
+
+    def uncompressed_limit(self, compressed_size: int) -> int:
+        """The largest uncompressed size accepted for a workbook of ``compressed_size`` bytes."""
+        bomb = max(self.bomb_floor_bytes, self.max_ratio * compressed_size)
+        return min(self.max_uncompressed_bytes, bomb)
+
+
+class LimitsError(ValueError):
+    """A limit set in the environment is not a positive number."""
+
+
+class UnreadableFile(Exception):
+    """A file that cannot be read at all; ``code`` is a locale key suffix (unreadable.<code>)."""
+
+    def __init__(self, code: str, **values: object) -> None:
+        super().__init__(code)
+        self.code = code
+        self.values = values
+
+
+@dataclass
+class RawSheet:
+    """One recognised sheet: its kind, the columns mapped to fields (text or None), Excel row numbers."""
+
+    name: str
+    kind: str
+    header_row: int  # 1-based row number of the header
+    headers: dict[str, str]  # field → the header text as written in the file
+    columns: dict[str, pa.Array]  # field → string array (raw cell text, None when empty)
+    row_numbers: pa.Array  # int64, 1-based row number of each data row
+    rows_read: int = 0
+    # Every column with a header, known or not, in file order: (header text, array). Unknown columns are
+    # kept (SPEC §2) so a rejected row's raw values show the whole row.
+    all_columns: list[tuple[str, pa.Array]] = field(default_factory=list)
+
+
+@dataclass
+class ReadResult:
+    sheets: list[RawSheet] = field(default_factory=list)
+    notes: list[tuple[str, dict]] = field(default_factory=list)  # (locale key, values)
+
+
+def _format(path: Path, head: bytes) -> str:
+    if head.startswith(b"PK\x03\x04") or head.startswith(b"PK\x05\x06"):
+        return "zip"
+    if head.startswith(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"):
+        return "ole"
+    return "text"
+
+
+def read_file(
+    path: str | Path,
+    display_name: str | None = None,
+    limits: Limits | None = None,
+    progress: Callable[[float, str], None] | None = None,
+) -> ReadResult:
+    """Read every sheet of a file; raises UnreadableFile when nothing of it can be read."""
+    path = Path(path)
+    limits = limits or Limits.from_env()
+    name = display_name or path.name
+    try:
+        size = path.stat().st_size
+    except FileNotFoundError:
+        raise UnreadableFile("missing") from None
+    if size == 0:
+        raise UnreadableFile("empty")
+    if size > limits.max_upload_bytes:
+        raise UnreadableFile("too_large", size=_mb(size), limit=_mb(limits.max_upload_bytes))
+    with open(path, "rb") as f:
+        head = f.read(8)
+    kind = _format(path, head)
+    ext = Path(name).suffix.lower()
+    if kind == "zip":
+        _check_zip(path, size, limits)
+        return _read_excel(path, progress)
+    if kind == "ole":
+        if _is_encrypted_ole(path):
+            raise UnreadableFile("encrypted")
+        return _read_excel(path, progress)
+    if ext not in CSV_EXTENSIONS:
+        # Only a file named as text is read as text: a PDF or a renamed workbook is not a spreadsheet.
+        raise UnreadableFile("not_spreadsheet")
+    return _read_csv(path, Path(name).stem, progress)
+
+
+def _mb(n: int) -> str:
+    return f"{n / MB:.1f} MB"
+
+
+def _check_zip(path: Path, size: int, limits: Limits) -> None:
+    try:
+        z = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError):
+        raise UnreadableFile("corrupt") from None
+    with z:
+        infos = z.infolist()
+        names = {i.filename for i in infos}
+        if "EncryptionInfo" in names or "EncryptedPackage" in names:
+            raise UnreadableFile("encrypted")
+        if not _is_workbook_zip(z, names):
+            raise UnreadableFile("not_spreadsheet")
+    total = sum(i.file_size for i in infos)
+    limit = limits.uncompressed_limit(size)
+    if total > limit:
+        raise UnreadableFile("too_large_uncompressed", size=_mb(total), limit=_mb(limit))
+
+
+# The content type of a workbook's main part: .xlsx, .xlsm, .xltx, .xltm, .xlam and .xlsb.
+_WORKBOOK_MAIN = re.compile(rb"(spreadsheetml|ms-excel)\.[A-Za-z.]*main")
+
+
+def _is_workbook_zip(z: zipfile.ZipFile, names: set[str]) -> bool:
+    """Whether a zip is a spreadsheet: an OOXML package whose main part is a workbook, or an ODF spreadsheet.
+
+    A Word or PowerPoint file, an .odt, or any other zip is "not a spreadsheet" (decisions.md).
+    """
+    try:
+        if "mimetype" in names:
+            with z.open("mimetype") as f:
+                return f.read(200).strip().startswith(b"application/vnd.oasis.opendocument.spreadsheet")
+        if "[Content_Types].xml" in names:
+            with z.open("[Content_Types].xml") as f:
+                types = f.read(1 << 20)
+            return bool(_WORKBOOK_MAIN.search(types)) or "xl/workbook.xml" in names
+    except (zipfile.BadZipFile, OSError, EOFError, RuntimeError, NotImplementedError, zlib.error):
+        raise UnreadableFile("corrupt") from None
+    return False
+
+
+def _is_encrypted_ole(path: Path) -> bool:
+    # An encrypted .xlsx is an OLE container holding an "EncryptionInfo" stream (name in UTF-16LE).
+    marker = "EncryptionInfo".encode("utf-16-le")
+    with open(path, "rb") as f:
+        data = f.read(64 * MB)
+    return marker in data
+
+
+def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> ReadResult:
+    import fastexcel
+
+    try:
+        reader = fastexcel.read_excel(str(path))
+        sheet_names = reader.sheet_names
+    except Exception as e:  # calamine reports damage in many shapes
+        text = str(e).lower()
+        if "password" in text or "encrypt" in text:
+            raise UnreadableFile("encrypted") from None
+        raise UnreadableFile("corrupt") from None
+    result = ReadResult()
+    n = len(sheet_names)
+    for i, sheet_name in enumerate(sheet_names):
+        if progress:
+            progress(i / max(n, 1), sheet_name)
+        try:
+            sheet = reader.load_sheet(i, header_row=None, skip_rows=0, dtypes="string")
+            table = sheet.to_arrow()
+            visible = getattr(sheet, "visible", "visible")
+        except Exception as e:
+            text = str(e).lower()
+            if "no data" in text or "empty" in text:
+                continue
+            raise UnreadableFile("corrupt") from None
+        if str(visible).lower() not in ("visible", "sheetvisible.visible"):
+            result.notes.append(("note.hidden_sheet", {"sheet": sheet_name}))
+        columns = [_array(table.column(j)) for j in range(table.num_columns)]
+        _recognise(result, sheet_name, columns, row_offset=1)
+    if progress:
+        progress(1.0, "")
+    return result
+
+
+def _decode(data: bytes) -> str:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="strict")
+    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
+        return data.decode("utf-16")
+    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
+        return data.decode("utf-16-le")
+    if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
+        return data.decode("utf-16-be")
+    if b"\x00" in data[:4096]:
+        raise UnreadableFile("not_spreadsheet")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    raise UnreadableFile("encoding")
+
+
+def _sniff_delimiter(text: str) -> str:
+    sample = text[:65536].splitlines()[:30]
+    best, best_score = ",", -1
+    for delim in (",", "\t", ";", "|"):
+        counts = [len(r) for r in csv.reader(sample, delimiter=delim)]
+        if not counts:
+            continue
+        common = max(set(counts), key=counts.count)
+        score = common * counts.count(common) if common > 1 else 0
+        if score > best_score:
+            best, best_score = delim, score
+    return best
+
+
+def _read_csv(path: Path, stem: str, progress: Callable[[float, str], None] | None) -> ReadResult:
+    data = path.read_bytes()
+    try:
+        text = _decode(data)
+    except UnicodeDecodeError:
+        raise UnreadableFile("encoding") from None
+    if not text.strip():
+        raise UnreadableFile("empty")
+    delim = _sniff_delimiter(text)
+    rows = _csv_rows(text, delim)
+    width = max((len(r) for r in rows), default=0)
+    columns = []
+    for j in range(width):
+        columns.append(pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in rows], pa.string()))
+    result = ReadResult()
+    _recognise(result, stem, columns, row_offset=1)
+    if progress:
+        progress(1.0, stem)
+    return result
+
+
+def _csv_rows(text: str, delim: str) -> list[list[str]]:
+    """Parse CSV text like Excel does, except that a quote left open at the end of the file is refused.
+
+    An unclosed quote swallows every later line into one cell: the rows would silently vanish, so the
+    file is refused as damaged (decisions.md). Other quirks (text after a closing quote) are read leniently.
+    """
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+    except csv.Error as e:
+        if "end of data" in str(e):
+            raise UnreadableFile("corrupt") from None
+    try:
+        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+    except csv.Error:  # e.g. a field over the csv module's size limit
+        raise UnreadableFile("corrupt") from None
+
+
+# Empty after NFKC and trimming: any white space or separator (NBSP, EN SPACE, ideographic space…) and
+# the zero-width and control characters the normaliser removes.
+_BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}\x{0}-\x{1f}\x{85}\x{fffe}\x{ffff}]*$"
+
+
+def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int) -> None:
+    """Find the kind and header of one sheet and keep its mapped columns; notes explain ignored sheets."""
+    if not columns or len(columns[0]) == 0:
+        result.notes.append(("note.ignored_sheet", {"sheet": sheet_name}))
+        return
+    forced = kind_for_sheet_name(sheet_name)
+    head_n = min(HEADER_SEARCH_ROWS, len(columns[0]))
+    head = [[col[i].as_py() for col in columns] for i in range(head_n)]
+    found = detect_header(head, forced)
+    if found is None:
+        key = "note.no_header" if forced else "note.ignored_sheet"
+        result.notes.append((key, {"sheet": sheet_name}))
+        return
+    h, kind, mapping = found
+    n = len(columns[0]) - h - 1
+    # Drop rows whose every cell (mapped or not) is blank: they are not data rows.
+    body = [col.slice(h + 1) for col in columns]
+    import pyarrow.compute as pc
+
+    nonblank = None
+    for col in body:
+        filled = pc.and_(pc.is_valid(col), pc.invert(pc.match_substring_regex(col, _BLANK)))
+        filled = pc.fill_null(filled, False)
+        nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
+    row_numbers = pa.array(range(h + 1 + row_offset, h + 1 + row_offset + n), pa.int64())
+    if nonblank is not None and n > 0:
+        row_numbers = row_numbers.filter(nonblank)
+        body = [col.filter(nonblank) for col in body]
+    result.sheets.append(
+        RawSheet(
+            name=sheet_name,
+            kind=kind,
+            header_row=h + row_offset,
+            headers={f: str(head[h][j]).strip() for f, j in mapping.items()},
+            columns={f: body[j] for f, j in mapping.items()},
+            row_numbers=row_numbers,
+            rows_read=len(row_numbers),
+            all_columns=[
+                (str(head[h][j]).strip(), body[j])
+                for j in range(len(body))
+                if head[h][j] is not None and str(head[h][j]).strip()
+            ],
+        )
+    )
+    assert kind in KINDS
+
+
+def _array(column: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return column.combine_chunks() if isinstance(column, pa.ChunkedArray) else column

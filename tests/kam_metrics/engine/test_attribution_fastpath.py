@@ -1,0 +1,250 @@
+"""The vectorised attribution (protection_days = 0) decides exactly as the reference pass (SPEC §3).
+
+kam_metrics.attribution has two ways to decide leads and visits: the time-ordered pass (`decide`), which
+handles lapsing claims, and, when claims never lapse, DuckDB/Arrow queries (`_fast_tables`). Both must
+give the same statuses, claim holders, claims and deal lines on any stored data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kam_metrics.contract.rules import Rules
+from kam_metrics.contract.sheets import KINDS
+from kam_metrics.engine import attribution, report
+from kam_metrics.ingest.store import Store
+
+DAY0 = dt.date(2026, 3, 2)  # a Monday
+KAMS = ("张三", "李四", "王五")
+PHONES = ("13800000001", "13800000002", "13800000003")
+# Names that match, mismatch, are missing, or are a surname with an honorific (SPEC §3 visit check 5).
+NAMES = (None, "王伟", "王先生", "王", "李女士", "李娜", "Wang")
+SALESPEOPLE = (None, "赵六")
+
+# A moment: day 0-3, date-only (None) or one of a few times, so rows often tie on date or on time.
+moment = st.tuples(st.integers(0, 3), st.sampled_from((None, "09:00", "10:00", "10:00:30", "23:00")))
+
+
+def stamp(m) -> str:
+    day, time = m
+    text = (DAY0 + dt.timedelta(days=day)).isoformat()
+    return text if time is None else f"{text} {time}"
+
+
+registration = st.builds(
+    lambda m, phone, name: {"registered_at": stamp(m), "phone": phone, "customer_name": name},
+    moment,
+    st.sampled_from(PHONES),
+    st.sampled_from(NAMES),
+)
+lead = st.builds(
+    lambda m, kam, phone, name: {"reported_at": stamp(m), "kam": kam, "phone": phone, "customer_name": name},
+    moment,
+    st.sampled_from(KAMS),
+    st.sampled_from(PHONES),
+    st.sampled_from(NAMES),
+)
+visit = st.builds(
+    lambda m, kam, phone, name, sales: {
+        "visited_at": stamp(m),
+        "kam": kam,
+        "phone": phone,
+        "customer_name": name,
+        "salesperson": sales,
+    },
+    moment,
+    st.sampled_from(KAMS),
+    st.sampled_from(PHONES),
+    st.sampled_from(NAMES),
+    st.sampled_from(SALESPEOPLE),
+)
+deal = st.builds(
+    lambda day, phone, prop, cancelled: {
+        "signed_at": (DAY0 + dt.timedelta(days=day)).isoformat(),
+        "phone": phone,
+        "property": prop,
+        "salesperson": "赵六",
+        "salesperson_commission": "4000",
+        "status": "退房" if cancelled else "",
+        "cancelled_at": (DAY0 + dt.timedelta(days=day + 1)).isoformat() if cancelled else "",
+    },
+    st.integers(0, 4),
+    st.sampled_from(PHONES),
+    st.sampled_from(("1-101", "1-102")),
+    st.booleans(),
+)
+# One upload: rows of each kind; a store gets one to three uploads, so upload order breaks ties too.
+upload = st.fixed_dictionaries(
+    {
+        "registrations": st.lists(registration, max_size=3),
+        "leads": st.lists(lead, max_size=6),
+        "visits": st.lists(visit, max_size=5),
+        "deals": st.lists(deal, max_size=2),
+    }
+)
+
+
+def write_upload(path: Path, rows: dict[str, list[dict]]) -> Path:
+    """A workbook with one sheet per kind that has rows, under the canonical Chinese headers, text cells."""
+    wb = xlsxwriter.Workbook(str(path))
+    for kind, records in rows.items():
+        if not records:
+            continue
+        fields = [f for f in KINDS[kind].fields if f.name in records[0]]
+        ws = wb.add_worksheet(KINDS[kind].aliases[0])
+        ws.write_row(0, 0, [f.canonical for f in fields])
+        for i, record in enumerate(records, start=1):
+            for j, f in enumerate(fields):
+                value = record[f.name]
+                if value not in (None, ""):
+                    ws.write_string(i, j, value)
+    if not wb.worksheets():
+        wb.add_worksheet("备注").write_string(0, 0, "empty")
+    wb.close()
+    return path
+
+
+def both_ways(uploads: list[dict]):
+    with tempfile.TemporaryDirectory(prefix="kam-fastpath-") as tmp:
+        store = Store(Path(tmp) / "kam.duckdb")
+        try:
+            for i, rows in enumerate(uploads):
+                store.ingest(write_upload(Path(tmp) / f"upload{i}.xlsx", rows))
+            rules = Rules()
+            fast = attribution.attribute(store.cursor(), rules, fast=True)
+            slow = attribution.attribute(store.cursor(), rules, fast=False)
+        finally:
+            store.close()
+    return fast, slow
+
+
+def assert_same(fast, slow) -> None:
+    for name in ("leads", "visits", "units", "claims", "commissions"):
+        pd.testing.assert_frame_equal(getattr(fast, name), getattr(slow, name), obj=name)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(upload, min_size=1, max_size=3))
+def test_fast_path_decides_as_the_reference_pass(uploads):
+    fast, slow = both_ways(uploads)
+    assert_same(fast, slow)
+
+
+def test_fast_path_covers_every_status():
+    """A fixed case reaching every lead and visit status and both deal types, decided both ways."""
+    uploads = [
+        {
+            "registrations": [
+                {"registered_at": "2026-03-02 09:00", "phone": PHONES[2], "customer_name": None}
+            ],
+            "leads": [
+                {"reported_at": "2026-03-02", "kam": "张三", "phone": PHONES[0], "customer_name": "王先生"},
+                {"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": PHONES[0], "customer_name": None},
+                {"reported_at": "2026-03-02 11:00", "kam": "李四", "phone": PHONES[0], "customer_name": None},
+                {"reported_at": "2026-03-02 10:00", "kam": "李四", "phone": PHONES[2], "customer_name": None},
+                {
+                    "reported_at": "2026-03-02 10:00",
+                    "kam": "王五",
+                    "phone": PHONES[1],
+                    "customer_name": "李娜",
+                },
+            ],
+            "visits": [
+                {
+                    "visited_at": "2026-03-03 09:00",
+                    "kam": "张三",
+                    "phone": PHONES[0],
+                    "customer_name": "王伟",
+                    "salesperson": "赵六",
+                },
+                {
+                    "visited_at": "2026-03-03 10:00",
+                    "kam": "张三",
+                    "phone": PHONES[0],
+                    "customer_name": "王伟",
+                    "salesperson": "赵六",
+                },
+                {
+                    "visited_at": "2026-03-03 09:00",
+                    "kam": "李四",
+                    "phone": PHONES[0],
+                    "customer_name": None,
+                    "salesperson": "赵六",
+                },
+                {
+                    "visited_at": "2026-03-03 09:00",
+                    "kam": "王五",
+                    "phone": PHONES[2],
+                    "customer_name": None,
+                    "salesperson": "赵六",
+                },
+                {
+                    "visited_at": "2026-03-02 12:00",
+                    "kam": "王五",
+                    "phone": PHONES[1],
+                    "customer_name": "王伟",
+                    "salesperson": "赵六",
+                },
+                {
+                    "visited_at": "2026-03-03 12:00",
+                    "kam": "王五",
+                    "phone": PHONES[1],
+                    "customer_name": "李娜",
+                    "salesperson": None,
+                },
+            ],
+            "deals": [
+                {
+                    "signed_at": "2026-03-04",
+                    "phone": PHONES[0],
+                    "property": "1-101",
+                    "salesperson": "赵六",
+                    "salesperson_commission": "4000",
+                    "status": "",
+                    "cancelled_at": "",
+                },
+                {
+                    "signed_at": "2026-03-04",
+                    "phone": PHONES[1],
+                    "property": "1-102",
+                    "salesperson": "赵六",
+                    "salesperson_commission": "4000",
+                    "status": "退房",
+                    "cancelled_at": "2026-03-05",
+                },
+            ],
+        }
+    ]
+    fast, slow = both_ways(uploads)
+    assert_same(fast, slow)
+    assert set(fast.leads["status"]) == {"valid", "duplicate_own", "owned_by_other", "registry_overlap"}
+    assert (
+        {
+            "valid",
+            "duplicate_visit",
+            "no_valid_claim",
+            "not_reported",
+            "name_mismatch",
+            "not_first_visit",
+            "no_handover",
+        }
+        >= set(fast.visits["status"])
+        >= {"valid", "duplicate_visit", "no_valid_claim", "name_mismatch"}
+    )
+    assert set(fast.commissions["type"]) == {"visit_deal", "lead_deal"}
+
+
+def test_compute_uses_the_reference_pass_when_claims_lapse(store, upload):
+    """protection_days > 0 goes through the pass; forcing the fast path there is refused."""
+    upload("leads", [{"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": PHONES[0]}])
+    with pytest.raises(ValueError):
+        attribution.attribute(store.cursor(), Rules(protection_days=30), fast=True)
+    assert list(report.compute(store, Rules(protection_days=30)).leads["status"]) == ["valid"]

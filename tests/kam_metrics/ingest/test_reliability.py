@@ -1,0 +1,604 @@
+"""Reliability under real conditions: an ingest killed midway, eight users at once on one shared Store, undo and
+rebuild from the command line, and workbooks that never turn text into formulas (SPEC §2, §7; docs/reliability.md)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+import xlsxwriter
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from kam_metrics.contract.sheets import KINDS
+from kam_metrics.demo.sample import write_sample
+from kam_metrics.engine import report
+from kam_metrics.export import workbook as export
+from kam_metrics.export.template import write_template
+from kam_metrics.ingest.normalize import clean_name, clean_text
+from kam_metrics.ingest.store import Store
+from kam_metrics.present import views
+
+ROOT = Path(__file__).resolve().parents[3]
+SAMPLE = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
+DATA_TABLES = [k.name for k in KINDS.values()]
+
+
+def run_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "kam_metrics", *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
+
+
+def frames(results: report.Results) -> dict[str, pd.DataFrame]:
+    """Every result table, in a form that compares exactly."""
+    return {
+        name: getattr(results, name).reset_index(drop=True)
+        for name in (
+            "summary",
+            "weekly",
+            "statement",
+            "commissions",
+            "leads",
+            "visits",
+            "units",
+            "claims",
+            "registrations",
+            "rejected",
+            "warnings",
+            "kams",
+        )
+    }
+
+
+def assert_same_results(a: report.Results, b: report.Results) -> None:
+    assert a.as_of == b.as_of
+    fa, fb = frames(a), frames(b)
+    for name in fa:
+        pd.testing.assert_frame_equal(fa[name], fb[name], obj=name)
+
+
+def workbook_values(path_or_bytes) -> dict[str, list[tuple]]:
+    source = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, bytes) else path_or_bytes
+    wb = openpyxl.load_workbook(source)
+    return {ws.title: [tuple(c.value for c in row) for row in ws.iter_rows()] for ws in wb.worksheets}
+
+
+def consistent(store: Store) -> None:
+    """The ledger's per-upload counts match the stored rows, and ledger.jsonl lists exactly the uploads."""
+    cur = store.cursor()
+    per_upload = dict(
+        cur.execute(
+            "select upload_id, sum(accepted - duplicates) from upload_sheets group by upload_id"
+        ).fetchall()
+    )
+    stored = {}
+    for table in DATA_TABLES:
+        for uid, n in cur.execute(f"select upload_id, count(*) from {table} group by upload_id").fetchall():
+            stored[uid] = stored.get(uid, 0) + n
+    assert {k: v for k, v in per_upload.items() if v} == stored
+    ids = sorted(cur.execute("select upload_id from uploads").fetchall())
+    assert sorted(per_upload) == [i for (i,) in ids]
+    ledger = store.uploads_dir / "ledger.jsonl"
+    lines = (
+        [json.loads(x) for x in ledger.read_text(encoding="utf-8").splitlines()] if ledger.exists() else []
+    )
+    assert [r["upload_id"] for r in lines] == [i for (i,) in ids]
+
+
+# -- 1. an ingest killed midway ------------------------------------------------------------------------
+
+
+def _big_leads_csv(path: Path, n: int = 300_000) -> Path:
+    base = dt.datetime(2026, 3, 2, 9, 0)
+    lines = ["报备时间,大客户经理,客户姓名,手机号"]
+    lines += [
+        f"{base + dt.timedelta(seconds=7 * i):%Y-%m-%d %H:%M:%S},王伟{i % 50},客户{i % 997},1{3 + i % 7}{i:09d}"
+        for i in range(n)
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _sizes(db: Path) -> tuple[int, int]:
+    wal = db.with_name(db.name + ".wal")
+    return (db.stat().st_size if db.exists() else 0, wal.stat().st_size if wal.exists() else 0)
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(900)
+def test_killed_ingest_leaves_the_store_unchanged_or_whole(tmp_path):
+    """SIGKILL a real `python -m kam_metrics ingest` at several points (while it opens the store, as soon as
+    the database file starts to grow, a little later, at fixed delays). Each time the store opens cleanly,
+    holds either nothing of the upload or all of it, its ledger adds up, and a new upload works."""
+    big = _big_leads_csv(tmp_path / "报备.csv")
+    baseline = tmp_path / "baseline"
+    store = Store(baseline / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    before = store.counts()
+    store.close()
+    whole = dict(before, leads=before["leads"] + 300_000, uploads=before["uploads"] + 1)
+
+    def wal_appears(db, start, t0):
+        return _sizes(db)[1] > 0
+
+    def db_grows(db, start, t0):
+        return _sizes(db)[0] > start[0]
+
+    def db_grows_plus(delay):
+        state = {}
+
+        def when(db, start, t0):
+            if "at" not in state and _sizes(db)[0] > start[0]:
+                state["at"] = time.monotonic()
+            return "at" in state and time.monotonic() - state["at"] >= delay
+
+        return when
+
+    def after(seconds):
+        return lambda db, start, t0: time.monotonic() - t0 >= seconds
+
+    kill_points = {
+        "wal appears": wal_appears,
+        "db grows": db_grows,
+        "db grows + 30 ms": db_grows_plus(0.03),
+        "db grows + 120 ms": db_grows_plus(0.12),
+        "after 1.5 s": after(1.5),
+        "after 3 s": after(3.0),
+    }
+    outcomes = {}
+    for label, when in kill_points.items():
+        folder = tmp_path / label.replace(" ", "_").replace("+", "plus")
+        shutil.copytree(baseline, folder)
+        db = folder / "kam.duckdb"
+        start = _sizes(db)
+        t0 = time.monotonic()
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "kam_metrics", "ingest", "--db", str(db), str(big)],
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        while proc.poll() is None and not when(db, start, t0):
+            time.sleep(0.001)
+        killed = proc.poll() is None
+        if killed:
+            os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+        store = Store(db)
+        try:
+            counts = store.counts()
+            assert counts in (before, whole), (label, counts)
+            outcomes[label] = ("killed " if killed else "finished ") + (
+                "unchanged" if counts == before else "whole"
+            )
+            consistent(store)
+            more = store.ingest(SAMPLE[1])
+            assert sum(c.accepted for c in more.sheets) > 0
+            consistent(store)
+            assert not report.compute(store).summary.empty
+        finally:
+            store.close()
+    assert any(o == "killed unchanged" for o in outcomes.values()), outcomes
+    print(outcomes)
+
+
+# -- 2. eight users at once on the app's code path ----------------------------------------------------------
+
+
+def _views_work(store: Store, res: report.Results) -> None:
+    """What a page run does with the shared Store and Results."""
+    weeks = views.weeks(res)
+    if weeks:
+        views.kpis(res, weeks[-1])
+    views.weekly_table(res, "zh")
+    views.statement_table(res, None, "en")
+    views.ledger(store.uploads(), "zh")
+    store.version()
+    store.counts()
+
+
+def test_eight_threads_on_one_shared_store_lose_and_double_nothing(tmp_path):
+    """One Store object as st.cache_resource holds it; each of 8 threads uploads its own weekly files and
+    computes results and page views in between. Afterwards the store equals a sequential run in the same
+    upload order, row for row."""
+    store = Store(tmp_path / "shared" / "kam.duckdb")
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+
+    def user(i: int) -> None:
+        try:
+            start.wait()
+            for path in SAMPLE[i::8]:
+                result = store.ingest(path)
+                assert all(c.accepted + c.rejected == c.read for c in result.sheets)
+                _views_work(store, report.compute(store))
+            _views_work(store, report.compute(store))
+        except BaseException as e:  # noqa: BLE001 - reported below
+            errors.append(e)
+
+    threads = [threading.Thread(target=user, args=(i,)) for i in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=600)
+    assert not errors, errors
+    assert not any(th.is_alive() for th in threads)
+    uploads = store.uploads().sort_values("upload_id")
+    assert list(uploads["upload_id"]) == list(range(1, len(SAMPLE) + 1))
+    assert sorted(uploads["file_name"]) == sorted(p.name for p in SAMPLE)
+    consistent(store)
+
+    sequential = Store(tmp_path / "sequential" / "kam.duckdb")
+    by_name = {p.name: p for p in SAMPLE}
+    for name in uploads["file_name"]:
+        sequential.ingest(by_name[name])
+    assert store.counts() == sequential.counts()
+    assert_same_results(report.compute(store), report.compute(sequential))
+    for a, b in zip(
+        store.uploads().itertuples(), sequential.uploads().itertuples(), strict=True
+    ):  # same per-upload counts
+        assert (a.file_name, a.rows_read, a.accepted, a.duplicates, a.rejected) == (
+            b.file_name,
+            b.rows_read,
+            b.accepted,
+            b.duplicates,
+            b.rejected,
+        )
+    store.close()
+    sequential.close()
+
+
+def test_the_same_file_uploaded_by_eight_users_at_once_is_stored_once(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    errors: list[BaseException] = []
+    start = threading.Barrier(8)
+    results = []
+
+    def user() -> None:
+        try:
+            start.wait()
+            results.append(store.ingest(SAMPLE[0]))
+        except BaseException as e:  # noqa: BLE001
+            errors.append(e)
+
+    threads = [threading.Thread(target=user) for _ in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(timeout=300)
+    assert not errors, errors
+    once = Store(tmp_path / "once" / "kam.duckdb")
+    once.ingest(SAMPLE[0])
+    assert {k: v for k, v in store.counts().items() if k != "uploads"} == {
+        k: v for k, v in once.counts().items() if k != "uploads"
+    }
+    assert store.counts()["uploads"] == 8
+    fresh = [r for r in results if any(c.duplicates < c.accepted for c in r.sheets)]
+    assert len(fresh) == 1  # the first one stored the rows, the other seven found them all stored
+    assert [p.name for p in store.uploads_dir.iterdir() if p.suffix != ".jsonl"] == [
+        p.name for p in once.uploads_dir.iterdir() if p.suffix != ".jsonl"
+    ]
+    consistent(store)
+    assert_same_results(report.compute(store), report.compute(once))
+    store.close()
+    once.close()
+
+
+# -- 3. undo and rebuild from the command line ------------------------------------------------------------
+
+
+def _cli_report(db: Path, out: Path) -> dict[str, list[tuple]]:
+    done = run_cli("--lang", "en", "report", "--db", db, "--out", out)
+    assert done.returncode == 0, done.stderr
+    return workbook_values(out)
+
+
+def test_cli_undo_removes_exactly_that_upload(tmp_path):
+    files = SAMPLE[:3]
+    db = tmp_path / "all" / "kam.duckdb"
+    assert run_cli("ingest", "--db", db, *files).returncode == 0
+    done = run_cli("undo", "--db", db, 2)
+    assert done.returncode == 0 and done.stderr == "", done.stderr
+    without = tmp_path / "without" / "kam.duckdb"
+    assert run_cli("ingest", "--db", without, files[0], files[2]).returncode == 0
+    assert _cli_report(db, tmp_path / "undone.xlsx") == _cli_report(without, tmp_path / "without.xlsx")
+    a, b = Store(db), Store(without)
+    assert a.counts() == b.counts()
+    assert list(a.uploads()["upload_id"]) == [3, 1]
+    assert list(a.uploads()["file_name"]) == list(b.uploads()["file_name"])
+    consistent(a)
+    a.close()
+    b.close()
+
+
+def test_cli_undo_of_an_unknown_upload_is_one_line_and_changes_nothing(tmp_path):
+    db = tmp_path / "kam.duckdb"
+    assert run_cli("ingest", "--db", db, SAMPLE[0]).returncode == 0
+    before = _cli_report(db, tmp_path / "before.xlsx")
+    done = run_cli("--lang", "en", "undo", "--db", db, 7)
+    assert done.returncode == 2
+    assert done.stderr == "undo: no upload 7\n"
+    assert run_cli("undo", "--db", db, 7).stderr == "undo 未完成：no upload 7\n"
+    assert _cli_report(db, tmp_path / "after.xlsx") == before
+
+
+def test_cli_rebuild_gives_an_identical_report_also_after_the_store_file_is_deleted(tmp_path):
+    folder = tmp_path / "data"
+    db = folder / "kam.duckdb"
+    assert run_cli("ingest", "--db", db, *SAMPLE[:4]).returncode == 0
+    assert run_cli("undo", "--db", db, 2).returncode == 0
+    original = _cli_report(db, tmp_path / "original.xlsx")
+    store = Store(db)
+    ledger_before = store.uploads()
+    store.close()
+
+    done = run_cli("--lang", "en", "rebuild", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "store rebuilt from 3 kept files"
+    assert _cli_report(db, tmp_path / "rebuilt.xlsx") == original
+
+    for p in folder.glob("kam.duckdb*"):
+        p.unlink()
+    assert sorted(p.name for p in folder.iterdir()) == ["uploads"]
+    done = run_cli("--lang", "en", "rebuild", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "store rebuilt from 3 kept files"
+    assert _cli_report(db, tmp_path / "recreated.xlsx") == original
+    store = Store(db)
+    pd.testing.assert_frame_equal(store.uploads(), ledger_before)
+    consistent(store)
+    store.close()
+
+
+def test_cli_rebuild_with_a_kept_file_missing_refuses_in_one_line_and_changes_nothing(tmp_path):
+    folder = tmp_path / "data"
+    db = folder / "kam.duckdb"
+    assert run_cli("ingest", "--db", db, *SAMPLE[:2]).returncode == 0
+    original = _cli_report(db, tmp_path / "original.xlsx")
+    kept = sorted((folder / "uploads").glob("*.xlsx"))
+    kept[0].unlink()
+    done = run_cli("--lang", "en", "rebuild", "--db", db)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert len(done.stderr.splitlines()) == 1
+    assert done.stderr.startswith("rebuild: cannot rebuild: kept files are missing: ")
+    assert _cli_report(db, tmp_path / "after.xlsx") == original
+
+
+# -- 4. export safety ---------------------------------------------------------------------------------------
+
+DANGEROUS = ["=1+1", "+86 138", "-王伟", "@SUM(A1)", "\t=cmd|' /C calc'!A0", "\r+1", '=HYPERLINK("x")', "-"]
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _assert_no_formula(values: bytes | Path) -> int:
+    """Every cell of every sheet that holds text is a text cell; returns how many start like a formula."""
+    source = io.BytesIO(values) if isinstance(values, bytes) else values
+    wb = openpyxl.load_workbook(source)
+    risky = 0
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for cell in row:
+                assert cell.data_type != "f", (ws.title, cell.coordinate, cell.value)
+                if isinstance(cell.value, str) and cell.value.startswith(FORMULA_START):
+                    assert cell.data_type == "s"
+                    risky += 1
+    return risky
+
+
+def _xlsx(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    wb = xlsxwriter.Workbook(str(path), {"strings_to_formulas": False, "strings_to_numbers": False})
+    for name, rows in sheets.items():
+        ws = wb.add_worksheet(name)
+        for r, row in enumerate(rows):
+            for c, value in enumerate(row):
+                if value is None:
+                    continue
+                if isinstance(value, str):
+                    ws.write_string(r, c, value)
+                else:
+                    ws.write(r, c, value)
+    wb.close()
+    return path
+
+
+def _every_text_column_workbook(path: Path, text: dict[str, str], bad_source: str | None = None) -> Path:
+    """One row per sheet kind, every text column filled from ``text``; plus a rejected registration."""
+    k, n, s = text["kam"], text["customer_name"], text["salesperson"]
+    phone, other = "13800000001", "13900000002"
+    sheets = {
+        "大客户经理名单": [["大客户经理", "团队", "入职日期"], [k, text["team"], "2026-03-02"]],
+        "客户登记": [
+            ["登记时间", "客户姓名", "手机号", "置业顾问", "来源"],
+            ["2026-03-04 10:00", text["registration_name"], other, s, text["source"]],
+            ["2026-03-04 11:00", n, None, s, bad_source if bad_source is not None else text["source"]],
+        ],
+        "拓展单位": [
+            ["拓展日期", "大客户经理", "单位名称", "照片", "联系人"],
+            ["2026-03-02", k, text["unit_name"], text["photo"], text["contact"]],
+        ],
+        "报备": [["报备时间", "大客户经理", "客户姓名", "手机号"], ["2026-03-02 09:00", k, n, phone]],
+        "带访": [
+            ["到访时间", "大客户经理", "客户姓名", "手机号", "人数", "接待置业顾问"],
+            ["2026-03-03 10:00", k, n, phone, 2, s],
+        ],
+        "成交": [
+            ["成交日期", "客户姓名", "手机号", "房号", "成交金额", "置业顾问", "置业顾问佣金"],
+            ["2026-03-05", n, phone, text["property"], 1000000, s, 4000],
+        ],
+    }
+    return _xlsx(path, sheets)
+
+
+def _exported(results: report.Results, lang: str = "en") -> dict[str, list[dict]]:
+    buffer = io.BytesIO()
+    export.write_workbook(results, buffer, lang)
+    data = buffer.getvalue()
+    _assert_no_formula(data)
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    out = {}
+    for sheet, columns in export.SHEETS.items():
+        ws = wb.worksheets[list(export.SHEETS).index(sheet)]
+        rows = list(ws.iter_rows(min_row=2))
+        out[sheet] = [
+            {c: (cell.value, cell.data_type) for (c, _), cell in zip(columns, row, strict=False)}
+            for row in rows
+        ]
+    return out
+
+
+def test_text_that_looks_like_a_formula_is_text_in_the_result_workbook(tmp_path):
+    text = {
+        "kam": "=1+1",
+        "team": "+A组",
+        "customer_name": "@SUM(A1)",
+        "registration_name": "-王五",
+        "salesperson": "\t-刘洋",
+        "source": "=cmd|' /C calc'!A0",
+        "unit_name": "\r=某某科技",
+        "photo": '=IMAGE("x")',
+        "contact": "@周经理",
+        "property": "-1-101",
+    }
+    path = _every_text_column_workbook(tmp_path / "=week.xlsx", text, bad_source="\t@bad")
+    store = Store(tmp_path / "kam.duckdb")
+    result = store.ingest(path)
+    assert [c.rejected for c in result.sheets] == [0, 1, 0, 0, 0, 0]
+    results = report.compute(store)
+    for lang in ("zh", "en"):
+        got = _exported(results, lang)
+        assert got["summary"][0]["kam"] == ("=1+1", "s")
+        assert got["summary"][0]["team"] == ("+A组", "s")
+        assert got["leads"][0]["customer_name"] == ("@SUM(A1)", "s")
+        assert got["visits"][0]["salesperson"] == ("-刘洋", "s")
+        assert got["units"][0]["unit_name"] == ("=某某科技", "s")
+        assert got["commissions"][0]["property"] == ("-1-101", "s")
+        assert got["commissions"][0]["phone"] == ("13800000001", "s")
+        assert got["rejected"][0]["file"] == ("=week.xlsx", "s")
+        raw, kind = got["rejected"][0]["raw"]
+        assert kind == "s" and json.loads(raw)["来源"] == "\t@bad"
+    store.close()
+
+
+def test_template_and_sample_workbooks_hold_no_formula(tmp_path):
+    for lang in ("zh", "en"):
+        path = write_template(tmp_path / f"template-{lang}.xlsx", lang)
+        _assert_no_formula(path)
+    for path in write_sample(tmp_path / "sample"):
+        if path.suffix == ".xlsx":
+            _assert_no_formula(path)
+
+
+def test_sample_ingested_and_exported_holds_no_formula(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    for path in SAMPLE[:3]:
+        store.ingest(path)
+    buffer = io.BytesIO()
+    export.write_workbook(report.compute(store), buffer, "zh")
+    _assert_no_formula(buffer.getvalue())
+    store.close()
+
+
+# Any Unicode except lone surrogates (not text) and U+FFFE/U+FFFF, which calamine returns as `_xFFFE_` from a
+# workbook; the normaliser removes those (decisions.md 19b; see the control_chars corpus case for CSV).
+UNICODE = st.text(
+    alphabet=st.characters(exclude_categories=("Cs",), exclude_characters="\ufffe\uffff"),
+    min_size=1,
+    max_size=12,
+)
+TEXT_COLUMNS = (
+    "kam",
+    "team",
+    "customer_name",
+    "registration_name",
+    "salesperson",
+    "source",
+    "unit_name",
+    "photo",
+    "contact",
+    "property",
+)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
+@given(st.fixed_dictionaries({c: UNICODE for c in TEXT_COLUMNS}), st.sampled_from(DANGEROUS))
+def test_any_unicode_in_every_text_column_round_trips_to_the_exported_workbook(tmp_path, text, prefix):
+    text = dict(text, kam=prefix + text["kam"])  # always one formula-like value
+    for column in ("kam", "salesperson"):
+        if clean_name(text[column]) is None:
+            text[column] = "王伟" + text[column]
+    for column in ("property", "unit_name"):
+        if clean_text(text[column]) is None:
+            text[column] = "1-101" + text[column]
+    folder = Path(tempfile.mkdtemp(prefix="ex", dir=tmp_path))  # hypothesis replays an example: never reuse
+    path = _every_text_column_workbook(folder / "week.xlsx", text)
+    store = Store(":memory:")
+    try:
+        result = store.ingest(path)
+        assert [(c.kind, c.read, c.rejected) for c in result.sheets] == [
+            ("roster", 1, 0),
+            ("registrations", 2, 1),
+            ("units", 1, 0),
+            ("leads", 1, 0),
+            ("visits", 1, 0),
+            ("deals", 1, 0),
+        ]
+        cur = store.cursor()
+        stored = cur.execute(
+            "select r.team, u.unit_name, u.photo, u.contact, g.customer_name, g.source, d.property "
+            "from roster r, units u, registrations g, deals d"
+        ).fetchall()[0]
+        assert stored == (
+            clean_text(text["team"]),
+            clean_text(text["unit_name"]),
+            clean_text(text["photo"]),
+            clean_text(text["contact"]),
+            clean_name(text["registration_name"]),
+            clean_text(text["source"]),
+            clean_text(text["property"]),
+        )
+        got = _exported(report.compute(store))
+        kam, name, sales = (
+            clean_name(text["kam"]),
+            clean_name(text["customer_name"]),
+            clean_name(text["salesperson"]),
+        )
+        s = lambda v: (v, "s") if v is not None else (None, "n")  # noqa: E731 - an empty cell is written empty
+        assert got["summary"][0]["kam"] == s(kam)
+        assert got["summary"][0]["team"] == s(clean_text(text["team"]))
+        assert got["leads"][0]["kam"] == s(kam)
+        assert got["leads"][0]["customer_name"] == s(name)
+        assert got["visits"][0]["customer_name"] == s(name)
+        assert got["visits"][0]["salesperson"] == s(sales)
+        assert got["units"][0]["unit_name"] == s(clean_text(text["unit_name"]))
+        line = got["commissions"][0]
+        assert (line["kam"], line["property"], line["salesperson"]) == (
+            s(kam),
+            s(clean_text(text["property"])),
+            s(sales),
+        )
+        raw = json.loads(got["rejected"][0]["raw"][0])
+        assert raw["来源"] == text["source"] and raw["客户姓名"] == text["customer_name"]
+    finally:
+        store.close()
