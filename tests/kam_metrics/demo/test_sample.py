@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 from datetime import date, datetime
+from pathlib import Path
 
 import pytest
 from python_calamine import CalamineWorkbook
@@ -37,6 +38,13 @@ def test_sample_is_byte_identical_across_runs(sample, tmp_path):
     again = write_sample(tmp_path)
     assert [p.name for p in again] == [p.name for p in sample]
     assert [_sha(p) for p in again] == [_sha(p) for p in sample]
+
+
+def test_sample_is_the_bundled_data_sample_byte_for_byte(sample):
+    """data/sample/ is what `python -m kam_metrics sample` writes: regenerate it when the demo changes."""
+    bundled = sorted((Path(__file__).resolve().parents[3] / "data" / "sample").glob("*.xlsx"))
+    assert [p.name for p in bundled] == [p.name for p in sample]
+    assert [_sha(p) for p in bundled] == [_sha(p) for p in sample]
 
 
 def test_sample_has_one_file_per_iso_week_in_week_order(sample):
