@@ -81,29 +81,27 @@ def evaluate_targets(results: dict, sizes: list[int]) -> list[tuple[str, str, st
     M, K = 1_000_000, 100_000
     rows = []
 
-    def ratio_row(label: str, n: int, step: str, ref: str, limit: float) -> None:
-        a, b = _ok(results, n, step), _ok(results, n, ref)
+    def ratio_row(label: str, a: dict | None, b: dict | None, limit: float, shown: str = "{:.2f}×") -> None:
+        """A target on the ratio of two steps' seconds (a / b ≤ limit)."""
         if a and b and b["seconds"] > 0:
             r = a["seconds"] / b["seconds"]
-            rows.append(
-                (
-                    label,
-                    f"{r:.2f}× ({fmt_s(a['seconds'])} s / {fmt_s(b['seconds'])} s)",
-                    "met" if r <= limit else "missed",
-                )
-            )
+            measured = f"{shown.format(r)} ({fmt_s(a['seconds'])} s / {fmt_s(b['seconds'])} s)"
+            rows.append((label, measured, "met" if r <= limit else "missed"))
         else:
             rows.append((label, "—", "not measured"))
 
-    ratio_row(
+    def ratio_to(label: str, n: int, step: str, ref: str, limit: float) -> None:
+        ratio_row(label, _ok(results, n, step), _ok(results, n, ref), limit)
+
+    ratio_to(
         "ingest of the 1M-row single sheet ≤ 1.5× bare fastexcel read of the same file",
         M,
         "ingest_single",
         "read_single_fastexcel",
         1.5,
     )
-    ratio_row("recompute at 1M (default rules) ≤ 0.5× bare read", M, "recompute", "read_fastexcel", 0.5)
-    ratio_row(
+    ratio_to("recompute at 1M (default rules) ≤ 0.5× bare read", M, "recompute", "read_fastexcel", 0.5)
+    ratio_to(
         "recompute at 1M (protection_days = 30) ≤ 1× bare read", M, "recompute_p30", "read_fastexcel", 1.0
     )
 
@@ -142,19 +140,8 @@ def evaluate_targets(results: dict, sizes: list[int]) -> list[tuple[str, str, st
         rows.append(("peak RSS of every engine step ≤ 2 GB", "—", "not measured"))
 
     for step in ("ingest", "recompute"):
-        a, b = _ok(results, M, step), _ok(results, K, step)
         label = f"{step}: time(1M) / time(100k) ≤ 12"
-        if a and b and b["seconds"] > 0:
-            r = a["seconds"] / b["seconds"]
-            rows.append(
-                (
-                    label,
-                    f"{r:.1f} ({fmt_s(a['seconds'])} s / {fmt_s(b['seconds'])} s)",
-                    "met" if r <= 12 else "missed",
-                )
-            )
-        else:
-            rows.append((label, "—", "not measured"))
+        ratio_row(label, _ok(results, M, step), _ok(results, K, step), 12, shown="{:.1f}")
     return rows
 
 

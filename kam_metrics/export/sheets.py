@@ -1,4 +1,4 @@
-"""The result workbook's sheets and columns (SPEC §7) with each column's cell type, shared by both writers."""
+"""The result workbook's sheets and columns (SPEC §7) with each column's cell type, and cell helpers the writers share."""
 
 from __future__ import annotations
 
@@ -105,3 +105,8 @@ def as_datetime(value) -> dt.datetime:
     if isinstance(value, dt.datetime):
         return value
     return dt.datetime.combine(value, dt.time())
+
+
+def text_width(text: str) -> int:
+    """Excel column width ``text`` takes: wide (CJK) characters count two units."""
+    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)

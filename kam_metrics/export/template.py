@@ -8,6 +8,7 @@ from pathlib import Path
 import xlsxwriter
 
 from kam_metrics.contract.sheets import INTEGER, NUMBER, PHONE, SHEET_KINDS, Field
+from kam_metrics.export.sheets import text_width
 from kam_metrics.i18n import t
 
 CREATED = datetime(2026, 1, 1)  # fixed workbook property: the same template every run
@@ -68,11 +69,6 @@ def _example_text(field: Field, value: object) -> str:
     return str(value)
 
 
-def _width(text: str) -> int:
-    """Excel column width for ``text``: wide (CJK) characters take two units."""
-    return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-
 def write_template(path: str | Path, lang: str = "zh") -> Path:
     """Write the blank upload template to ``path`` and return it.
 
@@ -99,7 +95,7 @@ def write_template(path: str | Path, lang: str = "zh") -> Path:
         for col, field in enumerate(kind.fields):
             value = example.get(field.name)
             ws.write_string(0, col, field.canonical, header)
-            width = max(_width(field.canonical), _width(_example_text(field, value))) + 4
+            width = max(text_width(field.canonical), text_width(_example_text(field, value))) + 4
             # Phone columns are text-formatted so numbers typed later keep their digits as text.
             ws.set_column(col, col, max(width, 12), fmt["text"] if field.type == PHONE else None)
             if value is None:

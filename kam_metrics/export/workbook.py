@@ -26,6 +26,7 @@ from kam_metrics.export.sheets import (
     as_datetime,
     date_style,
     missing,
+    text_width,
 )
 from kam_metrics.i18n import column_label, t
 
@@ -151,10 +152,7 @@ def _continued(title: str, frame: pd.DataFrame, max_rows: int) -> Iterator[tuple
 
 
 def _width(label: str, values: list[str]) -> float:
-    def w(text: str) -> int:
-        return sum(2 if ord(ch) > 0x2E80 else 1 for ch in text)
-
-    return min(60, max([w(label)] + [w(v) for v in values]) + 2)
+    return min(60, max([text_width(label)] + [text_width(v) for v in values]) + 2)
 
 
 def _widths(columns, labels: list[str], frame: pd.DataFrame) -> list[float]:
