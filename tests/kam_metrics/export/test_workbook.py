@@ -117,18 +117,21 @@ def results(tmp_path_factory):
     store.close()
 
 
+def _opened(results, tmp_path_factory, lang: str):
+    """The result workbook written to a file in ``lang`` and read back."""
+    path = tmp_path_factory.mktemp(f"export_{lang}") / f"result_{lang}.xlsx"
+    write_workbook(results, path, lang=lang)
+    return openpyxl.load_workbook(path)
+
+
 @pytest.fixture(scope="module")
 def workbook(results, tmp_path_factory):
-    path = tmp_path_factory.mktemp("export_en") / "result_en.xlsx"
-    write_workbook(results, path, lang="en")
-    return openpyxl.load_workbook(path)
+    return _opened(results, tmp_path_factory, "en")
 
 
 @pytest.fixture(scope="module")
 def workbook_zh(results, tmp_path_factory):
-    path = tmp_path_factory.mktemp("export_zh") / "result_zh.xlsx"
-    write_workbook(results, path, lang="zh")
-    return openpyxl.load_workbook(path)
+    return _opened(results, tmp_path_factory, "zh")
 
 
 def header(ws) -> list:
