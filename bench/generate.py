@@ -8,7 +8,7 @@ deals by max(8, N/2500) KAMs; every workbook also holds the roster as it stands 
 Files are cached under ``out_dir / f"n{n}-seed{seed}-v{GEN_VERSION}"``: a second call with the same
 arguments returns the existing files (a manifest written last marks a complete set).
 
-Notes on shape: headers are the canonical Chinese headers of kam_metrics.schema; phones are text;
+Notes on shape: headers are the canonical Chinese headers of kam_metrics.contract.sheets; phones are text;
 timestamps are real date cells (serial number + date format; ~88% carry a time of day, the rest are
 date-only); money is numeric. xlsxwriter's constant_memory mode writes strings *inline* (not to
 the shared-string table Excel itself uses); readers handle both.
