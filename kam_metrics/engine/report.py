@@ -10,6 +10,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kam_metrics import sql
 from kam_metrics.contract.rules import Rules
 from kam_metrics.engine import assessment, attribution, statement
 from kam_metrics.i18n import t
@@ -68,17 +69,12 @@ def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
     teams = dict(zip(kams["kam"], kams["team"], strict=True))
     months = statement.monthly(attr.commissions, weekly, teams)
     summary = statement.summary(kams, weekly, months)
-    in_progress = None
-    if as_of is not None:
-        week = assessment.week_of(as_of, rules)
-        if as_of != week + dt.timedelta(days=6):
-            in_progress = week
     for frame in (attr.leads, attr.visits, attr.units, attr.commissions):
         frame.insert(1, "team", _teams_of(frame["kam"], teams))
     return Results(
         rules=rules,
         as_of=as_of,
-        in_progress_week=in_progress,
+        in_progress_week=assessment.in_progress_week(as_of, rules),
         kams=kams,
         summary=summary,
         weekly=weekly,
@@ -88,24 +84,9 @@ def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
         visits=attr.visits,
         units=attr.units,
         claims=attr.claims,
-        registrations=cur.sql(
-            f"""select *, {attribution.key_sql("registered_at", "registered_at_date_only", attribution.LATE_SLOT)} as k
-                from registrations order by registered_at, upload_id, row_no"""
-        )
-        .to_arrow_table()
-        .to_pandas(),
-        rejected=cur.sql(
-            """select u.file_name as file, r.sheet, r.row_no as row, r.problems, r.raw, r.kind, r.upload_id
-               from rejected r join uploads u using (upload_id) order by r.upload_id, r.sheet, r.row_no"""
-        )
-        .to_arrow_table()
-        .to_pandas(),
-        warnings=cur.sql(
-            """select u.file_name as file, w.sheet, w.row_no as row, w."column", w.code, w.value, w.kind, w.upload_id
-               from warnings w join uploads u using (upload_id) order by w.upload_id, w.sheet, w.row_no"""
-        )
-        .to_arrow_table()
-        .to_pandas(),
+        registrations=sql.run(cur, "stg_registrations").to_arrow_table().to_pandas(),
+        rejected=sql.run(cur, "fct_rejected").to_arrow_table().to_pandas(),
+        warnings=sql.run(cur, "fct_warnings").to_arrow_table().to_pandas(),
     )
 
 

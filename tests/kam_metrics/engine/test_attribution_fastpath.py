@@ -119,8 +119,8 @@ def both_ways(uploads: list[dict]):
             for i, rows in enumerate(uploads):
                 store.ingest(write_upload(Path(tmp) / f"upload{i}.xlsx", rows))
             rules = Rules()
-            fast = attribution.attribute(store.cursor(), rules, fast=True)
-            slow = attribution.attribute(store.cursor(), rules, fast=False)
+            fast = attribution.attribute(store.cursor(), rules, path="fast")
+            slow = attribution.attribute(store.cursor(), rules, path="reference")
         finally:
             store.close()
     return fast, slow
@@ -246,5 +246,5 @@ def test_compute_uses_the_reference_pass_when_claims_lapse(store, upload):
     """protection_days > 0 goes through the pass; forcing the fast path there is refused."""
     upload("leads", [{"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": PHONES[0]}])
     with pytest.raises(ValueError):
-        attribution.attribute(store.cursor(), Rules(protection_days=30), fast=True)
+        attribution.attribute(store.cursor(), Rules(protection_days=30), path="fast")
     assert list(report.compute(store, Rules(protection_days=30)).leads["status"]) == ["valid"]
