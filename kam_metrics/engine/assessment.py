@@ -11,26 +11,11 @@ import pandas as pd
 import pyarrow as pa
 
 from kam_metrics import sql
+from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules
 
 QUOTAS = ("units", "batches", "numbers")
-WEEKLY_COLUMNS = [
-    "kam",
-    "team",
-    "week",
-    "week_start",
-    "units",
-    "batches",
-    "numbers",
-    "units_short",
-    "batches_short",
-    "numbers_short",
-    "fine",
-    "met",
-    "missed_streak",
-    "flag",
-    "in_progress",
-]
+WEEKLY_COLUMNS = list(RESULT_COLUMNS["weekly"])
 
 
 def week_of(day: dt.date, rules: Rules) -> dt.date:

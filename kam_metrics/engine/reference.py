@@ -8,12 +8,11 @@ import pyarrow.compute as pc
 
 from kam_metrics import sql
 from kam_metrics.contract.codes import VALID
+from kam_metrics.contract.results import columns_before_team
 from kam_metrics.contract.text import HONORIFICS
 
-LEAD_COLUMNS = ["kam", "phone", "customer_name", "reported_at", "status", "reported_at_date_only", "claim_kam",
-                "upload_id", "sheet", "row_no", "k"]  # fmt: skip
-VISIT_COLUMNS = ["kam", "phone", "customer_name", "visited_at", "salesperson", "status", "visited_at_date_only",
-                 "party_size", "claim_kam", "upload_id", "sheet", "row_no", "k"]  # fmt: skip
+LEAD_COLUMNS = columns_before_team("leads")
+VISIT_COLUMNS = columns_before_team("visits")
 # The row order of the leads and visits frames; rows with the same key, upload and row number (two sheets of
 # one kind in one file) are ordered by sheet name.
 ROW_ORDER = [("k", "ascending"), ("upload_id", "ascending"), ("row_no", "ascending"), ("sheet", "ascending")]
