@@ -253,7 +253,11 @@ def _q(text: str) -> str:
 
 
 def _stage_sql(kind, headers: dict[str, str], general: set[str] | None = None) -> str:
-    """Three layers: extract (one regex pass per cell), parse, then validate into problems and warnings."""
+    """Three layers: extract (one regex pass per cell), parse, then validate into problems and warnings.
+
+    Generated in Python, not a model file in kam_metrics/sql, because its columns follow the sheet's header
+    mapping. It interpolates only field names, header labels (quoted by _q) and contract constants (the date
+    pattern, MOBILE_DIGITS, CANCELLED_WORDS): never a rule value (SPEC §6 rules do not reach ingest)."""
     extract = ["row_no"]
     parse = ["row_no"]
     final = ["row_no"]
