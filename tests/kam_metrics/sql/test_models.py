@@ -4,8 +4,10 @@ codes on the bundled sample, and no rule value pasted into any model."""
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from kam_metrics import sql
@@ -120,3 +122,41 @@ def test_a_model_reads_the_models_it_names_whoever_ran_before():
     assert sql.depends_on("fct_commission_lines") == (
         "stg_deals_current", "stg_registrations", "int_first_registration"
     )  # fmt: skip
+
+
+# Given/expect cases for a model in isolation: its input tables as given rows, its parameters, the rows it returns.
+def test_fct_commission_lines_prices_each_deal_by_its_claim_and_the_rule_parameters(store, upload):
+    deal = {"salesperson": "李销售", "salesperson_commission": "4000"}
+    upload("deals", [{"signed_at": "2026-11-05", "phone": "13800000001", "property": "1-101", **deal},
+                     {"signed_at": "2026-11-06", "phone": "13800000002", "property": "2-202", **deal,
+                      "status": "退房", "cancelled_at": "2026-12-01"},
+                     {"signed_at": "2026-11-07", "phone": "13800000003", "property": "3-303", **deal}])  # fmt: skip
+    day = 20_759 * 100_000  # 2026-11-02, in order-key units
+    cur = store.cursor()
+    cur.register("kam_claims", pa.table({"claim_id": [0, 1], "phone": ["13800000001", "13800000002"],
+                                         "kam": ["张三", "李四"], "start_k": [day + 36001, day + 36001],
+                                         "lapse_ts": pa.nulls(2, pa.int64())}))  # fmt: skip
+    cur.register(
+        "kam_valid_visits", pa.table({"phone": ["13800000001"], "claim_kam": ["张三"], "k": [day + 100001]})
+    )
+    params = {
+        "visit_share": Decimal("0.25"),
+        "lead_deal_fixed": Decimal("150"),
+        "share_from_salesperson": True,
+    }
+    keep = ("phone", "kam", "type", "reason", "kam_commission", "salesperson_net", "line", "month")
+    rows = [
+        {c: r[c] for c in keep}
+        for r in sql.run(cur, "fct_commission_lines", **params).to_arrow_table().to_pylist()
+    ]
+    assert rows == [
+        {"phone": "13800000001", "kam": "张三", "type": "visit_deal", "reason": "", "kam_commission": Decimal("1000.00"),
+         "salesperson_net": Decimal("3000.00"), "line": "commission", "month": "2026-11"},
+        {"phone": "13800000002", "kam": "李四", "type": "lead_deal", "reason": "", "kam_commission": Decimal("150.00"),
+         "salesperson_net": Decimal("4000.00"), "line": "commission", "month": "2026-11"},
+        {"phone": "13800000002", "kam": "李四", "type": "lead_deal", "reason": "", "kam_commission": Decimal("-150.00"),
+         "salesperson_net": Decimal("-4000.00"), "line": "clawback", "month": "2026-12"},
+        {"phone": "13800000003", "kam": None, "type": "unattributed", "reason": "no_lead",
+         "kam_commission": Decimal("0.00"), "salesperson_net": Decimal("4000.00"), "line": "commission",
+         "month": "2026-11"},
+    ]  # fmt: skip
