@@ -10,26 +10,12 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
+from kam_metrics import sql
+from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules
 
 QUOTAS = ("units", "batches", "numbers")
-WEEKLY_COLUMNS = [
-    "kam",
-    "team",
-    "week",
-    "week_start",
-    "units",
-    "batches",
-    "numbers",
-    "units_short",
-    "batches_short",
-    "numbers_short",
-    "fine",
-    "met",
-    "missed_streak",
-    "flag",
-    "in_progress",
-]
+WEEKLY_COLUMNS = list(RESULT_COLUMNS["weekly"])
 
 
 def week_of(day: dt.date, rules: Rules) -> dt.date:
@@ -47,19 +33,15 @@ def week_name(start: dt.date, rules: Rules) -> str:
 
 def default_as_of(cur: duckdb.DuckDBPyConnection) -> dt.date | None:
     """The latest date among registrations, units, leads, visits, deals' signed_at and cancelled_at."""
-    row = cur.sql(
-        """
-        select max(d) from (
-          select max(registered_at)::date as d from registrations
-          union all select max(date)::date from units
-          union all select max(reported_at)::date from leads
-          union all select max(visited_at)::date from visits
-          union all select max(signed_at)::date from deals_current
-          union all select max(cancelled_at)::date from deals_current
-        )
-        """
-    ).fetchall()
-    return row[0][0]
+    return sql.run(cur, "fct_default_as_of").fetchall()[0][0]
+
+
+def in_progress_week(as_of: dt.date | None, rules: Rules) -> dt.date | None:
+    """The first day of the week holding as_of when that week is not over on as_of (SPEC §4), else None."""
+    if as_of is None:
+        return None
+    week = week_of(as_of, rules)
+    return None if as_of == week + dt.timedelta(days=6) else week
 
 
 def flag_for(streak: int, rules: Rules) -> str:
@@ -72,25 +54,7 @@ def flag_for(streak: int, rules: Rules) -> str:
 
 def kam_roster(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every KAM: the roster plus anyone named on a unit, lead or visit; with team, dates and first activity."""
-    return (
-        cur.sql(
-            """
-        with active as (
-          select kam, min(d) as first_activity from (
-            select kam, date::date as d from units
-            union all select kam, reported_at::date from leads
-            union all select kam, visited_at::date from visits
-          ) group by kam
-        )
-        select kam, coalesce(r.team, '') as team, r.start_date::date as start_date, r.end_date::date as end_date,
-               a.first_activity, r.kam is not null as on_roster
-        from roster_current r full join active a using (kam)
-        order by team, kam
-        """
-        )
-        .to_arrow_table()
-        .to_pandas()
-    )
+    return sql.run(cur, "fct_kam_roster").to_arrow_table().to_pandas()
 
 
 def assess(
@@ -108,24 +72,14 @@ def assess(
     if as_of is None:
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
     counts = _counts(attribution, rules)
-    first_days = [
-        d
-        for d in cur.sql(
-            """select min(d) from (select min(date)::date as d from units
-           union all select min(reported_at)::date from leads
-           union all select min(visited_at)::date from visits)"""
-        ).fetchall()[0]
-        if d is not None
-    ]
-    if not first_days:
+    first_day = sql.run(cur, "int_data_start").fetchall()[0][0]
+    if first_day is None:
         return pd.DataFrame(columns=WEEKLY_COLUMNS)
-    data_start = week_of(first_days[0], rules)
+    data_start = week_of(first_day, rules)
     excused = {week_of(d, rules) for d in rules.excused_dates()}
+    in_progress = in_progress_week(as_of, rules)
     as_of_week = week_of(as_of, rules)
-    last_full = (
-        as_of_week if as_of == as_of_week + dt.timedelta(days=6) else as_of_week - dt.timedelta(days=7)
-    )
-    in_progress = None if last_full == as_of_week else as_of_week
+    last_full = as_of_week if in_progress is None else as_of_week - dt.timedelta(days=7)
     targets = tuple(getattr(rules.targets, q) for q in QUOTAS)
     fine_rates = tuple(getattr(rules.fines, q) for q in QUOTAS)
     week = dt.timedelta(days=7)

@@ -6,18 +6,23 @@ import datetime as dt
 import json
 from dataclasses import dataclass
 
+import duckdb
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kam_metrics import sql
+from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules
 from kam_metrics.engine import assessment, attribution, statement
 from kam_metrics.i18n import t
+from kam_metrics.ingest.store import Store
 
 
-@dataclass
+@dataclass(frozen=True)
 class Results:
-    """All computed tables; column names follow SPEC §7 (extra columns carry provenance for drill-down)."""
+    """All computed tables; each frame holds exactly the columns contract.results.RESULT_COLUMNS declares for it
+    (checked when built: a frame with a missing, extra or reordered column raises ValueError)."""
 
     rules: Rules
     as_of: dt.date | None
@@ -35,32 +40,39 @@ class Results:
     rejected: pd.DataFrame
     warnings: pd.DataFrame
 
+    def __post_init__(self) -> None:
+        for name, expected in RESULT_COLUMNS.items():
+            got = tuple(getattr(self, name).columns)
+            if got != expected:
+                raise ValueError(f"Results.{name} has columns {got}, expected {expected}")
 
-def _store_cursor(store):
-    return store.cursor() if hasattr(store, "cursor") and not hasattr(store, "sql") else store
 
+def compute(
+    store: Store, rules: Rules | None = None, as_of: dt.date | None = None, path: str | None = None
+) -> Results:
+    """Compute every result from all stored data (SPEC §3–§5) under ``rules`` (default: Rules()).
 
-def compute(store, rules: Rules | None = None, as_of: dt.date | None = None) -> Results:
-    """Compute every result from all stored data. ``store`` is a Store or a DuckDB connection.
-
-    All queries read one snapshot (one transaction), so an upload committing meanwhile cannot mix states.
+    ``as_of`` defaults to the latest stored date. ``path`` forces an attribution path ("fast" or "reference",
+    see attribution.choose_path); only tests and the bench set it. All queries read one snapshot (one
+    transaction on a fresh cursor), so an upload committing meanwhile cannot mix states. Raises TypeError when
+    ``store`` is not a Store; errors of the computation propagate (the snapshot is rolled back).
     """
+    if not isinstance(store, Store):
+        raise TypeError(f"compute needs a Store, not {type(store).__name__}")
     rules = rules or Rules()
-    cur = _store_cursor(store)
+    cur = store.cursor()
+    cur.execute("begin transaction")
     try:
-        cur.execute("begin transaction")
-        began = True
-    except Exception:  # the caller's connection is already inside a transaction: that is the snapshot
-        began = False
-    try:
-        return _compute(cur, rules, as_of)
+        return _compute(cur, rules, as_of, path)
     finally:
-        if began:
-            cur.execute("commit")
+        cur.execute("rollback")  # read only: nothing to keep; temp views and macros go with the cursor
+        cur.close()
 
 
-def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
-    attr = attribution.attribute(cur, rules)
+def _compute(
+    cur: duckdb.DuckDBPyConnection, rules: Rules, as_of: dt.date | None, path: str | None
+) -> Results:
+    attr = attribution.attribute(cur, rules, path)
     if as_of is None:
         as_of = assessment.default_as_of(cur)
     kams = assessment.kam_roster(cur)
@@ -68,17 +80,12 @@ def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
     teams = dict(zip(kams["kam"], kams["team"], strict=True))
     months = statement.monthly(attr.commissions, weekly, teams)
     summary = statement.summary(kams, weekly, months)
-    in_progress = None
-    if as_of is not None:
-        week = assessment.week_of(as_of, rules)
-        if as_of != week + dt.timedelta(days=6):
-            in_progress = week
     for frame in (attr.leads, attr.visits, attr.units, attr.commissions):
         frame.insert(1, "team", _teams_of(frame["kam"], teams))
     return Results(
         rules=rules,
         as_of=as_of,
-        in_progress_week=in_progress,
+        in_progress_week=assessment.in_progress_week(as_of, rules),
         kams=kams,
         summary=summary,
         weekly=weekly,
@@ -88,21 +95,9 @@ def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
         visits=attr.visits,
         units=attr.units,
         claims=attr.claims,
-        registrations=cur.sql("select * from registrations order by registered_at, upload_id, row_no")
-        .to_arrow_table()
-        .to_pandas(),
-        rejected=cur.sql(
-            """select u.file_name as file, r.sheet, r.row_no as row, r.problems, r.raw, r.kind, r.upload_id
-               from rejected r join uploads u using (upload_id) order by r.upload_id, r.sheet, r.row_no"""
-        )
-        .to_arrow_table()
-        .to_pandas(),
-        warnings=cur.sql(
-            """select u.file_name as file, w.sheet, w.row_no as row, w."column", w.code, w.value, w.kind, w.upload_id
-               from warnings w join uploads u using (upload_id) order by w.upload_id, w.sheet, w.row_no"""
-        )
-        .to_arrow_table()
-        .to_pandas(),
+        registrations=sql.run(cur, "stg_registrations").to_arrow_table().to_pandas(),
+        rejected=sql.run(cur, "fct_rejected").to_arrow_table().to_pandas(),
+        warnings=sql.run(cur, "fct_warnings").to_arrow_table().to_pandas(),
     )
 
 

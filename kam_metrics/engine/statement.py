@@ -6,19 +6,10 @@ from decimal import Decimal
 
 import pandas as pd
 
-STATEMENT_COLUMNS = ["kam", "team", "month", "commission", "clawback", "fines", "net"]
-SUMMARY_COLUMNS = [
-    "kam",
-    "team",
-    "weeks_assessed",
-    "weeks_met",
-    "fines_total",
-    "commission_total",
-    "clawback_total",
-    "net_total",
-    "missed_streak",
-    "flag",
-]
+from kam_metrics.contract.results import RESULT_COLUMNS
+
+STATEMENT_COLUMNS = list(RESULT_COLUMNS["statement"])
+SUMMARY_COLUMNS = list(RESULT_COLUMNS["summary"])
 ZERO = Decimal("0.00")
 
 

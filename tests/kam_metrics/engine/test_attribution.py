@@ -5,6 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+
+@pytest.fixture
+def compute(compute_both_paths):
+    """Every test of this module runs on both attribution paths (tests/kam_metrics/engine/conftest.py)."""
+    return compute_both_paths
+
+
 ts = pd.Timestamp
 
 P = "13800000001"  # the customer's phone in most tests

@@ -6,6 +6,13 @@ from decimal import Decimal as D
 
 import pytest
 
+
+@pytest.fixture
+def compute(compute_both_paths):
+    """Every test of this module runs on both attribution paths (tests/kam_metrics/engine/conftest.py)."""
+    return compute_both_paths
+
+
 P = "13800000001"
 P2 = "13900000002"
 P3 = "13700000003"

@@ -1,0 +1,51 @@
+-- one row per stored visit (kam, phone, visited_at) with its SPEC §3 status, when claims never lapse
+-- Input: kam_fast_claims (claim_id, phone, kam, start_k, lapse_ts, claim_name), registered by the caller.
+-- Parameter: $honorifics (SPEC §3 check 5).
+with v as (
+  select *, late_key(visited_at, visited_at_date_only) as k, visited_at::date as day from visits
+), visit_phones as (
+  select distinct phone from v
+), reported as (
+  select l.kam, l.phone, min(lead_key(l.reported_at, l.reported_at_date_only)) as first_lead_k
+  from leads l semi join (select distinct kam, phone from v) p using (kam, phone)
+  group by l.kam, l.phone
+), reg_day as (
+  select phone, first_reg_date from int_first_registration semi join visit_phones using (phone)
+), visit_day as (
+  select phone, min(day) as first_visit_date from v group by phone
+), claim as (
+  select phone, kam as holder, start_k, claim_name from kam_fast_claims semi join visit_phones using (phone)
+), checked as (
+  select v.*, c.holder, c.claim_name,
+         not coalesce(r.first_lead_k < v.k, false) as not_reported,
+         coalesce(c.start_k <= v.k, false) as held,
+         coalesce(rd.first_reg_date < v.day, false) or vd.first_visit_date < v.day as not_first
+  from v left join reported r using (kam, phone)
+         left join claim c using (phone)
+         left join reg_day rd using (phone)
+         left join visit_day vd using (phone)
+), passed as (
+  select *, not not_reported and held and holder = kam and not not_first as passes from checked
+), named as (
+  -- checks 1-3 passed: the name (check 5) matters
+  select *, case when passes then names_match(customer_name, claim_name, $honorifics) end as name_ok
+  from passed
+), counted as (
+  select *, count(*) filter (where passes and name_ok and salesperson is not null) over (
+              partition by phone order by k, upload_id, row_no, sheet
+              rows between unbounded preceding and 1 preceding) as valid_before
+  from named
+), decided as (
+  select kam, phone, customer_name, visited_at, salesperson,
+         case when not_reported then 'not_reported'
+              when not held or holder <> kam then 'no_valid_claim'
+              when not_first then 'not_first_visit'
+              when valid_before > 0 then 'duplicate_visit'
+              when not name_ok then 'name_mismatch'
+              when salesperson is null then 'no_handover'
+              else 'valid' end as status,
+         visited_at_date_only, party_size, case when held then holder end as claim_kam,
+         upload_id, sheet, row_no, k
+  from counted
+)
+select * from decided order by k, upload_id, row_no, sheet
