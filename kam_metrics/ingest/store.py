@@ -19,10 +19,10 @@ import pandas as pd
 import pyarrow as pa
 
 from kam_metrics.contract.sheets import DATETIME, INTEGER, NUMBER, SHEET_KINDS, SheetKind
-from kam_metrics.ingest import normalize
+from kam_metrics.ingest import migrations, normalize
+from kam_metrics.ingest.migrations import SCHEMA_VERSION
 from kam_metrics.ingest.reader import Limits, RawSheet, UnreadableFile, read_file
 
-SCHEMA_VERSION = 1
 DEFAULT_DB = Path("data") / "kam.duckdb"
 
 
@@ -133,17 +133,23 @@ class Store:
     def _migrate(self) -> None:
         with self._lock:
             cur = self.con.cursor()
-            for stmt in _ddl():
-                cur.execute(stmt)
-            row = cur.execute("select value from meta where key = 'schema_version'").fetchall()
-            version = int(row[0][0]) if row else 0
-            if version > SCHEMA_VERSION:
-                raise RuntimeError(
-                    f"{self.path} was written by a newer version of KAM Metrics (schema {version})"
-                )
-            # Migrations from older versions go here, one step per version.
-            cur.execute("insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
-            cur.execute("insert or ignore into meta values ('data_version', '0')")
+            cur.execute("begin transaction")
+            try:
+                for stmt in _ddl():
+                    cur.execute(stmt)
+                row = cur.execute("select value from meta where key = 'schema_version'").fetchall()
+                version = int(row[0][0]) if row else 0
+                if version > SCHEMA_VERSION:
+                    raise RuntimeError(
+                        f"{self.path} was written by a newer version of KAM Metrics (schema {version})"
+                    )
+                migrations.upgrade(cur, version)
+                cur.execute("insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
+                cur.execute("insert or ignore into meta values ('data_version', '0')")
+                cur.execute("commit")
+            except BaseException:
+                cur.execute("rollback")
+                raise
 
     def close(self) -> None:
         self.con.close()

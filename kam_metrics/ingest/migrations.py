@@ -1,0 +1,77 @@
+"""Schema migrations: every store change is one numbered step, so a store of an earlier version upgrades in place.
+
+Version 1 is the v1.0/v1.1 store (uploads, per-sheet counts, data rows, rejected rows, warnings), created by the
+store's own DDL. Each later step only adds (tables, nullable columns, meta keys): nothing stored is rewritten,
+so an interrupted upgrade is rolled back whole by the transaction it runs in and simply runs again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+SCHEMA_VERSION = 2
+
+
+def _v2_paid_months(cur: duckdb.DuckDBPyConnection) -> None:
+    """SPEC v1.2: data dates and repeats (§2), rule versions (§6), adjudications and disputes (§8), closes (§9)."""
+    # §2: an upload's data date, and which earlier upload a repeated file repeats; upload ids are never reused.
+    cur.execute("alter table uploads add column if not exists data_date date")
+    cur.execute("alter table uploads add column if not exists repeat_of integer")
+    cur.execute("alter table upload_sheets add column if not exists superseded integer default 0")
+    cur.execute(
+        "insert or ignore into meta select 'last_upload_id', coalesce(max(upload_id), 0)::varchar from uploads"
+    )
+    # §6: every rules version ever stored. The versions in force are those not replaced; the base has no
+    # effective_from. body is the version's keys as TOML (the base: all keys; a change: the keys it changes).
+    cur.execute(
+        """create table if not exists rule_versions (
+             version_id integer primary key, effective_from date, body varchar not null,
+             saved_at timestamp not null, saved_by varchar not null, replaced_at timestamp)"""
+    )
+    # §8: the director's decisions, naming their row by natural key (lead/visit: kam, phone, row_at; unit: kam, row_date,
+    # unit_key; deal: phone, property, row_date = signed date). An adjudication replaced by a newer one for the same
+    # row, or removed, keeps its row here with replaced_by / removed_at set: only live ones take effect.
+    cur.execute(
+        """create table if not exists adjudications (
+             adjudication_id integer primary key, kind varchar not null, kam varchar, phone varchar,
+             row_at timestamp, row_at_date_only boolean, row_date date, unit_key varchar, unit_name varchar, property varchar,
+             verdict varchar not null, verdict_kam varchar, reason varchar not null,
+             decided_by varchar not null, decided_at timestamp not null, dispute_id integer,
+             replaced_by integer, removed_at timestamp, removed_by varchar, removed_reason varchar)"""
+    )
+    cur.execute(
+        """create table if not exists disputes (
+             dispute_id integer primary key, kind varchar not null, kam varchar, phone varchar,
+             row_at timestamp, row_at_date_only boolean, row_date date, unit_key varchar, unit_name varchar, property varchar,
+             asked_verdict varchar not null, asked_kam varchar, note varchar,
+             filed_by varchar not null, filed_at timestamp not null, state varchar not null,
+             decided_by varchar, decided_at timestamp, decision_reason varchar, adjudication_id integer,
+             story varchar)"""
+    )
+    # §9: a close freezes its month's items; a reopen marks the close (its items are then ignored) and never
+    # deletes it. An item is (kam, kind, ref) with its own amount; an adjustment frozen in the month carries
+    # the closed month it corrects in source_month and the change (now − paid) in amount.
+    cur.execute(
+        """create table if not exists closes (
+             close_id integer primary key, month varchar not null, closed_at timestamp not null,
+             closed_by varchar not null, as_of date, implicit boolean not null default false,
+             reopened_at timestamp, reopened_by varchar, reopen_reason varchar)"""
+    )
+    cur.execute(
+        """create table if not exists close_items (
+             close_id integer not null, kam varchar not null, kind varchar not null, ref varchar not null,
+             source_month varchar not null, amount decimal(18, 2) not null, is_adjustment boolean not null,
+             reason varchar)"""
+    )
+
+
+STEPS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], None]]] = [(2, _v2_paid_months)]
+
+
+def upgrade(cur: duckdb.DuckDBPyConnection, version: int) -> None:
+    """Run every step above ``version`` on ``cur`` (the caller holds the transaction and records the version)."""
+    for step, apply in STEPS:
+        if version < step:
+            apply(cur)
