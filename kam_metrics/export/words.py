@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from kam_metrics.i18n import catalog, t
@@ -63,10 +64,11 @@ def _entries(lang: str) -> list[tuple[str, str]]:
 
 
 def with_words(series: pd.Series, mapping: dict) -> pd.Series:
-    """``series`` with every code that has a word replaced by it, vectorised (a hash lookup per row); a code
-    without a word stays as it is, and a missing value stays missing."""
-    shown = series.map(mapping)
-    return shown.where(shown.notna(), series).astype(object)
+    """``series`` with every code that has a word replaced by it; a code without a word stays as it is and a
+    missing value is None. Vectorised: each distinct code is looked up once (a sheet may hold a million rows)."""
+    codes, distinct = pd.factorize(series, use_na_sentinel=True)
+    shown = np.array([mapping.get(code, code) for code in distinct] + [None], dtype=object)
+    return pd.Series(shown[codes], index=series.index, dtype=object)  # code -1 (missing) takes the None
 
 
 def code_words(sheet: str, frame: pd.DataFrame, lang: str) -> pd.DataFrame:
