@@ -78,7 +78,7 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
     "units": [("kam", TEXT), ("date", STAMP), ("unit_name", TEXT), ("status", TEXT)],
     "rejected": [("file", TEXT), ("sheet", TEXT), ("row", INT), ("reason", TEXT), ("raw", TEXT)],
     "warnings": [("file", TEXT), ("sheet", TEXT), ("row", INT), ("column", TEXT), ("reason", TEXT)],
-    "rules": [("key", TEXT), ("value", TEXT)],
+    "rules": [("key", TEXT), ("value", TEXT), ("effective_from", DATE)],
 }
 
 # A timestamp column and the column telling that its value carries no time of day.

@@ -14,6 +14,7 @@ import xlsxwriter
 
 from kam_metrics.engine.report import Results, describe_problems, describe_warning
 from kam_metrics.export.bulk import BulkRows
+from kam_metrics.export.rules_sheet import rules_rows
 from kam_metrics.export.sheets import (
     BOOL,
     DATE,
@@ -28,15 +29,17 @@ from kam_metrics.export.sheets import (
     missing,
     text_width,
 )
+from kam_metrics.export.words import code_words, text_columns
 from kam_metrics.i18n import column_label, t
 
-__all__ = ["EXCEL_MAX_ROWS", "SHEETS", "sheet_frames", "sheet_titles", "write_workbook"]
+__all__ = ["EXCEL_MAX_ROWS", "SHEETS", "sheet_columns", "sheet_frames", "sheet_titles", "write_workbook"]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header row included
 
 
 def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> dict[str, pd.DataFrame]:
-    """The data of every export sheet (source columns plus date-only flags), optionally for one KAM."""
+    """The data of every export sheet as shown in ``lang`` (source columns plus date-only flags; in Chinese the
+    codes as words), optionally for one KAM."""
     rejected = results.rejected.copy()
     rejected["reason"] = [describe_problems(p, lang) for p in rejected["problems"]]
     warnings = results.warnings.copy()
@@ -54,14 +57,20 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         "units": results.units,
         "rejected": rejected,
         "warnings": warnings,
-        "rules": pd.DataFrame(results.rules.flat(), columns=["key", "value"]),
+        "rules": rules_rows(results.rules),
     }
     if kam is not None:
         for name in ("summary", "weekly", "statement", "commissions", "leads", "visits", "units"):
             frames[name] = frames[name][frames[name]["kam"] == kam]
         frames["rejected"] = frames["rejected"].iloc[0:0]
         frames["warnings"] = frames["warnings"].iloc[0:0]
-    return frames
+    return {sheet: code_words(sheet, frame, lang) for sheet, frame in frames.items()}
+
+
+def sheet_columns(sheet: str, lang: str = "zh") -> list[tuple[str, str]]:
+    """The (column, cell type) pairs of ``sheet`` as written in ``lang``: a boolean shown as a word is text."""
+    words = text_columns(sheet, lang)
+    return [(c, TEXT if c in words else kind) for c, kind in SHEETS[sheet]]
 
 
 def sheet_titles(title: str, rows: int, max_rows: int = EXCEL_MAX_ROWS) -> list[str]:
@@ -112,8 +121,8 @@ def write_workbook(
     }
     rows = BulkRows(styles) if bulk else None
     number = 0
-    for sheet, columns in SHEETS.items():
-        frame = frames[sheet]
+    for sheet in SHEETS:
+        frame, columns = frames[sheet], sheet_columns(sheet, lang)
         labels = [column_label(sheet, c, lang) for c, _ in columns]
         widths = _widths(columns, labels, frame)
         for title, part in _continued(t(f"sheet.{sheet}", lang), frame, max_rows):

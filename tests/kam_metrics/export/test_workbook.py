@@ -15,7 +15,8 @@ from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from tests.helpers import write_csv
 
-# SPEC §7, verbatim.
+# SPEC §7 as written so far: v1.2's rules sheet; the v1.2 columns and sheets of closes, adjustments and
+# adjudications come with their engine frames.
 CONTRACT = {
     "summary": "kam, team, weeks_assessed, weeks_met, fines_total, commission_total, clawback_total, net_total, missed_streak, flag",
     "weekly": "kam, week, week_start, units, batches, numbers, units_short, batches_short, numbers_short, fine, met, missed_streak, flag, in_progress",
@@ -26,7 +27,7 @@ CONTRACT = {
     "units": "kam, date, unit_name, status",
     "rejected": "file, sheet, row, reason, raw",
     "warnings": "file, sheet, row, column, reason",
-    "rules": "key, value",
+    "rules": "key, value, effective_from",
 }
 SHEETS = {sheet: columns.split(", ") for sheet, columns in CONTRACT.items()}
 
