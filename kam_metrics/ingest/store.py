@@ -201,7 +201,7 @@ class Store:
         with self._writing() as cur:
             upload_id = cur.execute("select coalesce(max(upload_id), 0) + 1 from uploads").fetchall()[0][0]
             cur.execute(
-                "insert into uploads values (?, ?, ?, ?, ?, ?)",
+                "insert into uploads (upload_id, file_name, sha256, stored_path, uploaded_at, notes) values (?, ?, ?, ?, ?, ?)",
                 [
                     upload_id,
                     name,
@@ -227,7 +227,7 @@ class Store:
             result.sheets.append(self._store_sheet(cur, upload_id, name, sheet, table, result))
         for c in result.sheets:
             cur.execute(
-                "insert into upload_sheets values (?, ?, ?, ?, ?, ?, ?, ?)",
+                "insert into upload_sheets (upload_id, sheet, kind, rows_read, accepted, duplicates, rejected, warnings) values (?, ?, ?, ?, ?, ?, ?, ?)",
                 [upload_id, c.sheet, c.kind, c.read, c.accepted, c.duplicates, c.rejected, c.warnings],
             )
         return result
@@ -498,7 +498,7 @@ class Store:
                 self._delete_from(cur, 0)
                 for r in records:
                     cur.execute(
-                        "insert into uploads values (?, ?, ?, ?, ?, ?)",
+                        "insert into uploads (upload_id, file_name, sha256, stored_path, uploaded_at, notes) values (?, ?, ?, ?, ?, ?)",
                         [
                             r["upload_id"],
                             r["file_name"],

@@ -519,12 +519,12 @@ def test_uploads_ledger_holds_file_name_sha256_time_and_per_sheet_counts(store, 
     assert (result.file, result.upload_id, result.sha256) == ("第10周 周报.xlsx", 1, sha)
     sheets = store.upload_sheets(1).to_dict("records")
     assert sheets == [
-        {"upload_id": 1, "sheet": "大客户经理名单", "kind": "roster", "rows_read": 3, "accepted": 3, "duplicates": 0, "rejected": 0, "warnings": 0},
-        {"upload_id": 1, "sheet": "客户登记", "kind": "registrations", "rows_read": 2, "accepted": 1, "duplicates": 0, "rejected": 1, "warnings": 0},
-        {"upload_id": 1, "sheet": "拓展单位", "kind": "units", "rows_read": 2, "accepted": 2, "duplicates": 0, "rejected": 0, "warnings": 0},
-        {"upload_id": 1, "sheet": "报备", "kind": "leads", "rows_read": 4, "accepted": 3, "duplicates": 0, "rejected": 1, "warnings": 0},
-        {"upload_id": 1, "sheet": "带访", "kind": "visits", "rows_read": 1, "accepted": 1, "duplicates": 0, "rejected": 0, "warnings": 1},
-        {"upload_id": 1, "sheet": "成交", "kind": "deals", "rows_read": 3, "accepted": 3, "duplicates": 0, "rejected": 0, "warnings": 0},
+        {"upload_id": 1, "sheet": "大客户经理名单", "kind": "roster", "rows_read": 3, "accepted": 3, "duplicates": 0, "rejected": 0, "warnings": 0, "superseded": 0},
+        {"upload_id": 1, "sheet": "客户登记", "kind": "registrations", "rows_read": 2, "accepted": 1, "duplicates": 0, "rejected": 1, "warnings": 0, "superseded": 0},
+        {"upload_id": 1, "sheet": "拓展单位", "kind": "units", "rows_read": 2, "accepted": 2, "duplicates": 0, "rejected": 0, "warnings": 0, "superseded": 0},
+        {"upload_id": 1, "sheet": "报备", "kind": "leads", "rows_read": 4, "accepted": 3, "duplicates": 0, "rejected": 1, "warnings": 0, "superseded": 0},
+        {"upload_id": 1, "sheet": "带访", "kind": "visits", "rows_read": 1, "accepted": 1, "duplicates": 0, "rejected": 0, "warnings": 1, "superseded": 0},
+        {"upload_id": 1, "sheet": "成交", "kind": "deals", "rows_read": 3, "accepted": 3, "duplicates": 0, "rejected": 0, "warnings": 0, "superseded": 0},
     ]  # fmt: skip
 
 
