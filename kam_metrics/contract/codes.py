@@ -27,3 +27,9 @@ DEAL_STATUSES = ("signed", "cancelled")
 LINES = ("commission", "clawback")
 # SPEC §4 flags of a missed streak ("" when none).
 FLAGS = ("", "warning", "dismissal_review")
+# SPEC §8: the kinds of row an adjudication or a dispute names, the reason of a deal adjudicated unattributed,
+# and the states of a dispute (open → accepted | rejected | withdrawn).
+ADJUDICATION_KINDS = ("lead", "visit", "unit", "deal")
+ADJUDICATED = "adjudicated"
+DISPUTE_OPEN = "open"
+DISPUTE_STATES = (DISPUTE_OPEN, "accepted", "rejected", "withdrawn")

@@ -12,18 +12,22 @@ RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "statement": ("kam", "team", "month", "commission", "clawback", "fines", "net"),
     "commissions": ("kam", "team", "phone", "property", "signed_at", "salesperson", "salesperson_commission", "type",
                     "reason", "kam_commission", "salesperson_net", "line", "month", "status", "cancelled_at",
-                    "signed_date", "customer_name", "amount", "upload_id", "sheet", "row_no", "k"),
+                    "signed_date", "customer_name", "amount", "upload_id", "sheet", "row_no", "k",
+                    "adjudication"),
     "leads": ("kam", "team", "phone", "customer_name", "reported_at", "status", "reported_at_date_only", "claim_kam",
-              "upload_id", "sheet", "row_no", "k"),
+              "upload_id", "sheet", "row_no", "k", "adjudication"),
     "visits": ("kam", "team", "phone", "customer_name", "visited_at", "salesperson", "status", "visited_at_date_only",
-               "party_size", "claim_kam", "upload_id", "sheet", "row_no", "k"),
+               "party_size", "claim_kam", "upload_id", "sheet", "row_no", "k", "adjudication"),
     "units": ("kam", "team", "date", "unit_name", "status", "date_date_only", "photo", "contact", "unit_key",
-              "upload_id", "sheet", "row_no"),
+              "upload_id", "sheet", "row_no", "adjudication"),
     "claims": ("claim_id", "phone", "kam", "start_k", "lapse_ts"),
     "registrations": ("upload_id", "sheet", "row_no", "registered_at", "registered_at_date_only", "customer_name",
                       "phone", "salesperson", "source", "k"),
     "rejected": ("file", "sheet", "row", "problems", "raw", "kind", "upload_id"),
     "warnings": ("file", "sheet", "row", "column", "code", "value", "kind", "upload_id"),
+    # SPEC §8: the live adjudications (adjudication = the id of the one deciding a row, on the four frames above)
+    "adjudications": ("id", "kind", "ref", "verdict", "kam", "reason", "decided_by", "decided_at", "dispute",
+                      "orphaned"),
 }  # fmt: skip
 # The frames computed per KAM row before report adds each row's team (column 1).
 WITH_TEAM_ADDED = ("leads", "visits", "units", "commissions")

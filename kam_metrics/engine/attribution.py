@@ -18,6 +18,7 @@ from kam_metrics import sql
 from kam_metrics.contract.codes import LEAD_STATUSES, VALID
 from kam_metrics.contract.rules import Rules
 from kam_metrics.contract.text import HONORIFICS
+from kam_metrics.engine import adjudication
 from kam_metrics.engine.reference import ROW_ORDER, reference_tables
 
 FAST, REFERENCE = "fast", "reference"
@@ -131,10 +132,18 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, path: str | None = N
     """Statuses of every lead, visit and unit, the claims, and the commission lines of every current deal.
 
     ``path`` forces an attribution path (see choose_path); by default the fast one when claims never lapse."""
+    adjudicated = adjudication.load(cur)  # SPEC §8
     if choose_path(rules, path) == FAST:
         lead_table, visit_table, claim_table = _fast_tables(cur)
+        lead_table, visit_table = map(adjudication.with_no_adjudication, (lead_table, visit_table))
+        if adjudicated.phones:  # adjudicated phones are decided by the reference pass, the rest stay vectorised
+            decided = reference_tables(cur, rules.protection_days, adjudicated, adjudicated.phones)
+            fast = (lead_table, visit_table, claim_table)
+            lead_table, visit_table, claim_table = adjudication.merge_phones(
+                fast, decided, adjudicated.phones, ROW_ORDER
+            )
     else:
-        lead_table, visit_table, claim_table = reference_tables(cur, rules.protection_days)
+        lead_table, visit_table, claim_table = reference_tables(cur, rules.protection_days, adjudicated)
     units = sql.run(cur, "fct_unit_status").to_arrow_table().to_pandas()
     commissions = commission_lines(cur, rules, visit_table, claim_table)
     return Attribution(
@@ -153,7 +162,9 @@ def commission_lines(
     visits and claims."""
     c = rules.commission
     # what the lines read of the decided visits: the valid ones and their claim holders
-    valid_visits = visits.filter(pc.equal(visits["status"], VALID)).select(["phone", "claim_kam", "k"])
+    # keyed by the visit's own KAM: the claim holder at the visit but for one adjudicated valid (SPEC §8)
+    valid_visits = visits.filter(pc.equal(visits["status"], VALID)).select(["phone", "kam", "k"])
+    valid_visits = valid_visits.rename_columns(["phone", "claim_kam", "k"])
     cur.register("kam_valid_visits", valid_visits)
     cur.register("kam_claims", claims)
     try:

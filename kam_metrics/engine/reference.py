@@ -10,6 +10,7 @@ from kam_metrics import sql
 from kam_metrics.contract.codes import VALID
 from kam_metrics.contract.results import columns_before_team
 from kam_metrics.contract.text import HONORIFICS
+from kam_metrics.engine import adjudication
 
 LEAD_COLUMNS = columns_before_team("leads")
 VISIT_COLUMNS = columns_before_team("visits")
@@ -36,12 +37,14 @@ def _pylist(column: pa.ChunkedArray) -> list:
     return column.to_pylist()
 
 
-def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, list]:
+def decide(
+    events: pa.Table, protection_days: int, verdicts: dict[int, str] | None = None
+) -> tuple[list, list, list, list]:
     """The one time-ordered pass over leads and visits, phone by phone, each seeing the claims as they stand.
 
     ``events`` are the rows of the int_events model, in its order. Returns per event (status, claim holder at
     that moment, claim id) and the list of claims [claim_id, phone, kam, lead event index, start key, lapse
-    epoch or None].
+    epoch or None]. ``verdicts`` are the adjudicated events' statuses by event index (SPEC §8).
     """
     columns = ("etype", "phone", "kam", "customer_name", "salesperson", "ts", "k", "overlap", "not_reported",
                "not_first")  # fmt: skip
@@ -63,6 +66,13 @@ def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, li
         in_force = holder is not None and (holder[5] is None or ts[i] < holder[5])
         if in_force:
             holder_at[i], claim_at[i] = holder[2], holder[0]
+        if verdicts and i in verdicts:  # SPEC §8: the adjudicated status instead of the checks
+            status[i] = verdicts[i]
+            event = (etype[i] == 0, i, phone[i], kam[i], key[i], ts[i], span)
+            holder = adjudication.follow(verdicts[i], event, holder, in_force, visited, claims)
+            if holder is not None and holder[3] == i:
+                holder_at[i], claim_at[i] = holder[2], holder[0]
+            continue
         if etype[i] == 0:
             if overlap[i]:
                 status[i] = "registry_overlap"
@@ -94,11 +104,22 @@ def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, li
 
 
 def reference_tables(
-    cur: duckdb.DuckDBPyConnection, protection_days: int
+    cur: duckdb.DuckDBPyConnection,
+    protection_days: int,
+    adjudicated: adjudication.Adjudicated | None = None,
+    phones: list[str] | None = None,
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """(leads, visits, claims) from the reference pass (decide), for any protection_days."""
-    events = sql.run(cur, "int_events").to_arrow_table()
-    status, holder_at, _, claims = decide(events, protection_days)
+    """(leads, visits, claims) from the reference pass (decide), for any protection_days; with the live
+    ``adjudicated`` leads and visits (SPEC §8), and only for ``phones`` when given."""
+    events = sql.run(cur, "int_events")
+    if phones is not None:
+        events = events.filter(duckdb.ColumnExpression("phone").isin(*map(duckdb.ConstantExpression, phones)))
+        events = events.to_arrow_table().sort_by(adjudication.EVENT_ORDER)
+    else:
+        events = events.to_arrow_table()
+    verdicts, ids = adjudication.event_verdicts(events, adjudicated)
+    status, holder_at, _, claims = decide(events, protection_days, verdicts)
+    events = events.append_column("adjudication", ids)
     events = events.append_column("status", pa.array(status, pa.string()))
     events = events.append_column("claim_kam", pa.array(holder_at, pa.string()))
     is_lead = pc.equal(events["etype"], 0)

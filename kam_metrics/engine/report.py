@@ -1,4 +1,4 @@
-"""Every result at once: a pure function of (stored data, rules, as_of), shared by the CLI, the export and the pages."""
+"""Every result at once: a pure function of (stored data and decisions, rules, as_of), shared by the CLI, the export and the pages."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from kam_metrics import sql
 from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules
-from kam_metrics.engine import assessment, attribution, statement
+from kam_metrics.engine import adjudication, assessment, attribution, statement
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 
@@ -39,6 +39,7 @@ class Results:
     registrations: pd.DataFrame
     rejected: pd.DataFrame
     warnings: pd.DataFrame
+    adjudications: pd.DataFrame  # SPEC §8
 
     def __post_init__(self) -> None:
         for name, expected in RESULT_COLUMNS.items():
@@ -98,6 +99,7 @@ def _compute(
         registrations=sql.run(cur, "stg_registrations").to_arrow_table().to_pandas(),
         rejected=sql.run(cur, "fct_rejected").to_arrow_table().to_pandas(),
         warnings=sql.run(cur, "fct_warnings").to_arrow_table().to_pandas(),
+        adjudications=adjudication.frame(cur),
     )
 
 

@@ -1,6 +1,8 @@
 -- one row per current deal (line 'commission') plus one per cancelled attributed deal (line 'clawback'), SPEC §3/§5
 -- Inputs registered by the caller: kam_claims (claim_id, phone, kam, start_k, lapse_ts) and kam_valid_visits
 -- (phone, claim_kam, k). Parameters: $visit_share, $lead_deal_fixed, $share_from_salesperson (SPEC §6).
+-- SPEC §8: a deal with a live adjudication has its type and KAM whoever holds the claim (unattributed: reason
+-- 'adjudicated'), priced by its type's rule; its clawback follows as for any deal.
 with d as (
   select *, deal_key(signed_date) as dk, epoch(signed_date::timestamp)::bigint + 86399 as dts
   from stg_deals_current
@@ -17,19 +19,26 @@ with d as (
   from d left join leads l on l.phone = d.phone and lead_key(l.reported_at, l.reported_at_date_only) < d.dk
          left join int_first_registration r on r.phone = l.phone
   group by all
+), adjudicated as (
+  select phone, property, row_date as signed_date, verdict, verdict_kam, adjudication_id from adjudications
+  where kind = 'deal' and replaced_by is null and removed_at is null
 ), typed as (
-  select d.*, h.kam,
-         case when h.kam is null then 'unattributed'
+  select d.*, case when a.verdict is null then h.kam else a.verdict_kam end as kam,
+         case when a.verdict is not null then a.verdict
+              when h.kam is null then 'unattributed'
               when exists (select 1 from kam_valid_visits v
                            where v.phone = d.phone and v.claim_kam = h.kam and v.k < d.dk)
                 then 'visit_deal'
               else 'lead_deal' end as type,
-         case when h.kam is not null then ''
+         case when a.verdict = 'unattributed' then 'adjudicated' when a.verdict is not null then ''
+              when h.kam is not null then ''
               when f.leads_before = 0 then 'no_lead'
               when f.overlaps_before = f.leads_before then 'registry_overlap'
-              else 'claim_lapsed' end as reason
+              else 'claim_lapsed' end as reason,
+         a.adjudication_id as adjudication
   from d left join holder h using (upload_id, row_no)
          left join lead_facts f using (upload_id, row_no)
+         left join adjudicated a using (phone, property, signed_date)
 ), priced as (
   select *,
          case type when 'visit_deal'
@@ -43,7 +52,8 @@ with d as (
          (salesperson_commission - case when type = 'visit_deal' and $share_from_salesperson
                                         then kam_commission else 0 end)::decimal(18, 2) as salesperson_net,
          'commission' as line, strftime(signed_date, '%Y-%m') as month,
-         status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no, dk as k
+         status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no, dk as k,
+         adjudication
   from priced
 ), clawbacks as (
   -- a clawback happens on its cancellation day (the signed day when no date was given), after its deal
@@ -51,7 +61,7 @@ with d as (
          -kam_commission as kam_commission, -salesperson_net as salesperson_net, 'clawback' as line,
          strftime(coalesce(cancelled_at, signed_at), '%Y-%m') as month,
          status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no,
-         deal_key(coalesce(cancelled_at, signed_at)) as k
+         deal_key(coalesce(cancelled_at, signed_at)) as k, adjudication
   from lines where status = 'cancelled' and type <> 'unattributed'
 ), all_lines as (
   select * from lines union all select * from clawbacks
