@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from kam_metrics.commands import decisions as decisions_commands
 from kam_metrics.contract.rules import RulesError, load_rules
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.reader import UnreadableFile
@@ -56,12 +57,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rebuild", help="recreate the store from the kept copies of every upload")
     p.add_argument("--db", type=Path, default=None)
+    decisions_commands.add_parsers(sub)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = args.lang
+    if (code := decisions_commands.run(args, lang)) is not None:
+        return code
     if args.command == "sample":
         from kam_metrics.demo.sample import write_sample
 

@@ -63,7 +63,9 @@ def event_verdicts(events: pa.Table, adjudicated: Adjudicated | None) -> tuple[d
     if adjudicated is not None and adjudicated.events and events.num_rows:
         mask = pc.is_in(events["phone"], value_set=pa.array(adjudicated.phones, pa.string()))
         positions = pc.indices_nonzero(pc.fill_null(mask, False)).to_pylist()
-        picked = events.take(pa.array(positions, pa.int64())).select(["etype", "upload_id", "sheet", "row_no"])
+        picked = events.take(pa.array(positions, pa.int64())).select(
+            ["etype", "upload_id", "sheet", "row_no"]
+        )
         for i, key in zip(positions, zip(*(picked[c].to_pylist() for c in picked.column_names)), strict=True):
             hit = adjudicated.events.get(key)
             if hit is not None:
@@ -110,7 +112,9 @@ def merge_phones(fast: tuple[pa.Table, pa.Table, pa.Table], decided: tuple[pa.Ta
     leads, visits, claims = out
     leads = leads.take(pc.sort_indices(leads, sort_keys=order))
     visits = visits.take(pc.sort_indices(visits, sort_keys=order))
-    claims = claims.take(pc.sort_indices(claims, sort_keys=[("phone", "ascending"), ("start_k", "ascending")]))
+    claims = claims.take(
+        pc.sort_indices(claims, sort_keys=[("phone", "ascending"), ("start_k", "ascending")])
+    )
     claims = claims.set_column(0, "claim_id", pa.array(np.arange(claims.num_rows, dtype=np.int64)))
     return leads, visits, claims
 

@@ -136,7 +136,9 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, path: str | None = N
     if choose_path(rules, path) == FAST:
         lead_table, visit_table, claim_table = _fast_tables(cur)
         lead_table, visit_table = map(adjudication.with_no_adjudication, (lead_table, visit_table))
-        if adjudicated.phones:  # adjudicated phones are decided by the reference pass, the rest stay vectorised
+        if (
+            adjudicated.phones
+        ):  # adjudicated phones are decided by the reference pass, the rest stay vectorised
             decided = reference_tables(cur, rules.protection_days, adjudicated, adjudicated.phones)
             fast = (lead_table, visit_table, claim_table)
             lead_table, visit_table, claim_table = adjudication.merge_phones(

@@ -59,6 +59,7 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
         ("salesperson_net", MONEY),
         ("line", TEXT),
         ("month", TEXT),
+        ("adjudication", INT),  # SPEC §8
     ],
     "leads": [
         ("kam", TEXT),
@@ -66,6 +67,7 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
         ("customer_name", TEXT),
         ("reported_at", STAMP),
         ("status", TEXT),
+        ("adjudication", INT),  # SPEC §8
     ],
     "visits": [
         ("kam", TEXT),
@@ -74,10 +76,24 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
         ("visited_at", STAMP),
         ("salesperson", TEXT),
         ("status", TEXT),
+        ("adjudication", INT),  # SPEC §8
     ],
-    "units": [("kam", TEXT), ("date", STAMP), ("unit_name", TEXT), ("status", TEXT)],
+    "units": [("kam", TEXT), ("date", STAMP), ("unit_name", TEXT), ("status", TEXT), ("adjudication", INT)],
     "rejected": [("file", TEXT), ("sheet", TEXT), ("row", INT), ("reason", TEXT), ("raw", TEXT)],
     "warnings": [("file", TEXT), ("sheet", TEXT), ("row", INT), ("column", TEXT), ("reason", TEXT)],
+    # SPEC §8: the adjudications in force
+    "adjudications": [
+        ("id", INT),
+        ("kind", TEXT),
+        ("ref", TEXT),
+        ("verdict", TEXT),
+        ("kam", TEXT),
+        ("reason", TEXT),
+        ("decided_by", TEXT),
+        ("decided_at", STAMP),
+        ("dispute", INT),
+        ("orphaned", BOOL),
+    ],
     "rules": [("key", TEXT), ("value", TEXT), ("effective_from", DATE)],
 }
 

@@ -57,6 +57,7 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         "units": results.units,
         "rejected": rejected,
         "warnings": warnings,
+        "adjudications": results.adjudications,  # SPEC §8
         "rules": rules_rows(results.rules),
     }
     if kam is not None:
@@ -64,6 +65,7 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
             frames[name] = frames[name][frames[name]["kam"] == kam]
         frames["rejected"] = frames["rejected"].iloc[0:0]
         frames["warnings"] = frames["warnings"].iloc[0:0]
+        frames["adjudications"] = frames["adjudications"][frames["adjudications"]["kam"] == kam]
     return {sheet: code_words(sheet, frame, lang) for sheet, frame in frames.items()}
 
 

@@ -1,0 +1,374 @@
+"""The director's adjudications and the disputes asking for them (SPEC §8), stored by their row's natural key."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pandas as pd
+import pyarrow as pa
+
+from kam_metrics.contract import codes
+from kam_metrics.i18n import t
+from kam_metrics.ingest import normalize
+from kam_metrics.ingest.reader import RawSheet
+from kam_metrics.ingest.store import Store
+
+# kind → the sheet kind its row is stored in, and the fields naming the row (SPEC §2 natural keys).
+SHEET = {"lead": "leads", "visit": "visits", "unit": "units", "deal": "deals"}
+TIME_FIELD = {"lead": "reported_at", "visit": "visited_at", "unit": "date", "deal": "signed_at"}
+# kind → the columns of the adjudications / disputes tables that hold its key
+KEY_COLUMNS = {
+    "lead": ("kam", "phone", "row_at"),
+    "visit": ("kam", "phone", "row_at"),
+    "unit": ("kam", "row_date", "unit_key"),
+    "deal": ("phone", "property", "row_date"),
+}
+ROW_COLUMNS = ("kam", "phone", "row_at", "row_at_date_only", "row_date", "unit_key", "unit_name", "property")
+STATUSES = {"lead": codes.LEAD_STATUSES, "visit": codes.VISIT_STATUSES, "unit": codes.UNIT_STATUSES}
+ORPHANED = "decisions.warn_orphaned"  # the warning of a decision naming a row that is not stored
+
+
+class DecisionError(ValueError):
+    """A refused decision: a locale key of decisions.json and its values, readable in any language."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key, self.values = key, values
+        super().__init__(self.message("en"))
+
+    def message(self, lang: str) -> str:
+        """The refusal in ``lang``; a field, state or action named by its word."""
+        shown = dict(self.values)
+        for name in ("field", "state", "action"):
+            if name in shown:
+                shown[name] = t(f"decisions.{name}.{shown[name]}", lang)
+        return t(self.key, lang, **shown)
+
+
+@dataclass(frozen=True)
+class RowKey:
+    """One row's natural key, normalised as ingest normalises the row's cells (SPEC §2)."""
+
+    kind: str
+    kam: str | None = None
+    phone: str | None = None
+    row_at: dt.datetime | None = None
+    row_at_date_only: bool | None = None
+    row_date: dt.date | None = None
+    unit_key: str | None = None
+    unit_name: str | None = None
+    property: str | None = None
+
+    def values(self) -> list:
+        return [getattr(self, c) for c in ROW_COLUMNS]
+
+
+def _cell(value) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def row_key(
+    store: Store,
+    kind: str,
+    *,
+    kam=None,
+    phone=None,
+    at=None,
+    date=None,
+    unit=None,
+    property=None,
+    signed=None,
+) -> RowKey:
+    """The key of a lead/visit (kam, phone, at), unit (kam, date, unit) or deal (phone, property, signed), each
+    value read exactly as the same cell of an upload would be (ingest's staging: phone digits, names, dates with
+    the date-only flag, the unit_name key). Raises DecisionError for an unknown kind, a missing or bad value."""
+    if kind not in codes.ADJUDICATION_KINDS:
+        raise DecisionError("decisions.bad_kind", kind=kind, kinds=", ".join(codes.ADJUDICATION_KINDS))
+    given = {
+        "lead": {"kam": kam, "phone": phone, "reported_at": at},
+        "visit": {"kam": kam, "phone": phone, "visited_at": at},
+        "unit": {"kam": kam, "date": date, "unit_name": unit},
+        "deal": {"phone": phone, "property": property, "signed_at": signed},
+    }[kind]
+    for name, value in given.items():
+        if _cell(value) is None or not _cell(value).strip():
+            raise DecisionError("decisions.missing", field=name)
+    sheet = RawSheet(
+        name=kind,
+        kind=SHEET[kind],
+        header_row=1,
+        headers={f: f for f in given},
+        columns={f: pa.array([_cell(v)], pa.string()) for f, v in given.items()},
+        row_numbers=pa.array([2], pa.int64()),
+    )
+    cur = store.cursor()
+    try:
+        row = normalize.stage(cur, sheet).to_pylist()[0]
+    finally:
+        cur.close()
+    for problem in row["problems"]:
+        if problem["column"] in given:  # the kind's other required columns are not part of a key
+            raise DecisionError(
+                "decisions.bad_value", field=problem["column"], value=_cell(given[problem["column"]])
+            )
+    for name in given:
+        if row[name] is None:
+            raise DecisionError("decisions.missing", field=name)
+    when = row[TIME_FIELD[kind]]
+    if kind in ("lead", "visit"):
+        flag = row[f"{TIME_FIELD[kind]}_date_only"]
+        return RowKey(kind, kam=row["kam"], phone=row["phone"], row_at=when, row_at_date_only=flag)
+    if kind == "unit":
+        return RowKey(
+            kind, kam=row["kam"], row_date=when.date(), unit_key=row["unit_key"], unit_name=row["unit_name"]
+        )
+    return RowKey(kind, phone=row["phone"], property=row["property"], row_date=row["signed_date"])
+
+
+def _kam(value) -> str | None:
+    return normalize.clean_name(_cell(value))
+
+
+def check_verdict(kind: str, verdict: str, verdict_kam: str | None) -> None:
+    """SPEC §8: a lead, visit or unit becomes valid or one of its kind's refusal codes; a deal visit_deal or
+    lead_deal with a KAM, or unattributed without one. Raises DecisionError otherwise."""
+    if kind in STATUSES:
+        if verdict not in STATUSES[kind]:
+            raise DecisionError(
+                "decisions.bad_verdict", kind=kind, verdict=verdict, allowed=", ".join(STATUSES[kind])
+            )
+        if verdict_kam is not None:
+            raise DecisionError("decisions.kam_not_allowed", kind=kind)
+        return
+    if verdict not in codes.DEAL_TYPES:
+        raise DecisionError(
+            "decisions.bad_verdict", kind=kind, verdict=verdict, allowed=", ".join(codes.DEAL_TYPES)
+        )
+    if verdict == "unattributed" and verdict_kam is not None:
+        raise DecisionError("decisions.unattributed_with_kam")
+    if verdict != "unattributed" and verdict_kam is None:
+        raise DecisionError("decisions.kam_required", verdict=verdict)
+
+
+def _required(text, name: str) -> str:
+    text = normalize.clean_text(_cell(text))
+    if text is None:
+        raise DecisionError("decisions.missing", field=name)
+    return text
+
+
+def is_stored(cur, key: RowKey) -> bool:
+    """Whether the row ``key`` names is stored (matched as the engine matches it)."""
+    query, values = {
+        "lead": ("select 1 from leads where kam = ? and phone = ? and reported_at = ?", [key.kam, key.phone, key.row_at]),
+        "visit": ("select 1 from visits where kam = ? and phone = ? and visited_at = ?", [key.kam, key.phone, key.row_at]),
+        "unit": ("select 1 from units where kam = ? and date::date = ? and unit_key = ?", [key.kam, key.row_date, key.unit_key]),
+        "deal": ("select 1 from deals where phone = ? and property = ? and signed_date = ?", [key.phone, key.property, key.row_date]),
+    }[key.kind]  # fmt: skip
+    return bool(cur.execute(query + " limit 1", values).fetchall())
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+def _same_key(key: RowKey) -> tuple[str, list]:
+    columns = KEY_COLUMNS[key.kind]
+    return " and ".join(f"{c} = ?" for c in columns), [getattr(key, c) for c in columns]
+
+
+def _adjudicate(
+    cur, key: RowKey, verdict: str, verdict_kam, reason: str, by: str, dispute_id
+) -> tuple[int, str | None]:
+    """Store one adjudication inside the caller's transaction, replacing the live one of the same row."""
+    new_id = cur.execute("select coalesce(max(adjudication_id), 0) + 1 from adjudications").fetchall()[0][0]
+    where, values = _same_key(key)
+    cur.execute(
+        f"update adjudications set replaced_by = ? where kind = ? and {where} "
+        "and replaced_by is null and removed_at is null",
+        [new_id, key.kind, *values],
+    )
+    cur.execute(
+        f"insert into adjudications (adjudication_id, kind, {', '.join(ROW_COLUMNS)}, verdict, verdict_kam, reason, "
+        "decided_by, decided_at, dispute_id) values (" + ", ".join(["?"] * 16) + ")",
+        [new_id, key.kind, *key.values(), verdict, verdict_kam, reason, by, _now(), dispute_id],
+    )
+    return new_id, None if is_stored(cur, key) else ORPHANED
+
+
+def adjudicate(
+    store: Store, kind: str, *, verdict: str, reason: str, by: str, verdict_kam=None, dispute_id=None, **key
+) -> tuple[int, str | None]:
+    """Store the director's verdict on one row (``key``: see row_key), replacing an earlier adjudication of the
+    same row (kept, with replaced_by set). Returns (adjudication id, warning key or None): a row that is not stored
+    is accepted with the warning ORPHANED. Raises DecisionError for a bad key, verdict, KAM or a missing reason."""
+    found = row_key(store, kind, **key)
+    verdict_kam = _kam(verdict_kam)
+    check_verdict(kind, verdict, verdict_kam)
+    reason = _required(reason, "reason")
+    with store._writing() as cur:
+        return _adjudicate(cur, found, verdict, verdict_kam, reason, by, dispute_id)
+
+
+def remove_adjudication(store: Store, adjudication_id: int, by: str, reason: str | None = None) -> None:
+    """Remove a live adjudication: its row takes the engine's verdict again (the adjudication stays stored,
+    marked removed). Raises DecisionError when there is no such adjudication or it is no longer live."""
+    with store._writing() as cur:
+        found = cur.execute(
+            "select replaced_by, removed_at from adjudications where adjudication_id = ?", [adjudication_id]
+        ).fetchall()
+        if not found:
+            raise DecisionError("decisions.no_adjudication", id=adjudication_id)
+        replaced_by, removed_at = found[0]
+        if removed_at is not None:
+            raise DecisionError("decisions.already_removed", id=adjudication_id)
+        if replaced_by is not None:
+            raise DecisionError("decisions.already_replaced", id=adjudication_id, by=replaced_by)
+        cur.execute(
+            "update adjudications set removed_at = ?, removed_by = ?, removed_reason = ? where adjudication_id = ?",
+            [_now(), by, normalize.clean_text(reason), adjudication_id],
+        )
+
+
+def stored_adjudications(store: Store) -> pd.DataFrame:
+    """Every adjudication ever stored (live, replaced and removed), by id."""
+    return store.cursor().execute("select * from adjudications order by adjudication_id").df()
+
+
+# -- disputes (申诉) ---------------------------------------------------------------------------------------------
+
+
+def file(
+    store: Store, kind: str, *, asked_verdict: str, note, by: str, asked_kam=None, **key
+) -> tuple[int, str | None]:
+    """File a dispute on one row asking for ``asked_verdict`` (and ``asked_kam`` for a deal), state open.
+    Returns (dispute id, warning key or None: ORPHANED for a row not stored). Who may file (SPEC §10) is checked
+    by the accounts layer; ``by`` is recorded."""
+    found = row_key(store, kind, **key)
+    asked_kam = _kam(asked_kam)
+    check_verdict(kind, asked_verdict, asked_kam)
+    with store._writing() as cur:
+        new_id = cur.execute("select coalesce(max(dispute_id), 0) + 1 from disputes").fetchall()[0][0]
+        cur.execute(
+            f"insert into disputes (dispute_id, kind, {', '.join(ROW_COLUMNS)}, asked_verdict, asked_kam, note, "
+            "filed_by, filed_at, state) values (" + ", ".join(["?"] * 16) + ")",
+            [new_id, kind, *found.values(), asked_verdict, asked_kam, normalize.clean_text(_cell(note)), by, _now(),
+             codes.DISPUTE_OPEN],
+        )  # fmt: skip
+        return new_id, None if is_stored(cur, found) else ORPHANED
+
+
+def _open_dispute(cur, dispute_id: int, action: str) -> dict:
+    """The dispute as a dict when it is open; DecisionError naming its state otherwise."""
+    found = cur.execute("select * from disputes where dispute_id = ?", [dispute_id])
+    rows = found.fetchall()
+    if not rows:
+        raise DecisionError("decisions.no_dispute", id=dispute_id)
+    dispute = dict(zip([d[0] for d in found.description], rows[0], strict=True))
+    if dispute["state"] != codes.DISPUTE_OPEN:
+        raise DecisionError("decisions.dispute_closed", id=dispute_id, state=dispute["state"], action=action)
+    return dispute
+
+
+def withdraw(store: Store, dispute_id: int, by: str) -> None:
+    """The filer withdraws an open dispute. Raises DecisionError for anyone else or a dispute not open."""
+    with store._writing() as cur:
+        dispute = _open_dispute(cur, dispute_id, "withdraw")
+        if dispute["filed_by"] != by:
+            raise DecisionError("decisions.not_filer", id=dispute_id, filer=dispute["filed_by"])
+        cur.execute(
+            "update disputes set state = 'withdrawn', decided_by = ?, decided_at = ? where dispute_id = ?",
+            [by, _now(), dispute_id],
+        )
+
+
+def reject(store: Store, dispute_id: int, by: str, reason) -> None:
+    """Reject an open dispute with a reason (required); no result changes."""
+    reason = _required(reason, "reason")
+    with store._writing() as cur:
+        _open_dispute(cur, dispute_id, "reject")
+        cur.execute(
+            "update disputes set state = 'rejected', decided_by = ?, decided_at = ?, decision_reason = ? "
+            "where dispute_id = ?",
+            [by, _now(), reason, dispute_id],
+        )
+
+
+def accept(
+    store: Store,
+    dispute_id: int,
+    by: str,
+    *,
+    reason,
+    verdict: str | None = None,
+    verdict_kam=None,
+    rules=None,
+) -> tuple[int, str | None]:
+    """Accept an open dispute: the adjudication it asked for (or ``verdict``/``verdict_kam`` when the director
+    decides otherwise) is made with the dispute's id, and the customer's story as it stood before the decision
+    is kept with it (JSON). Returns the adjudication's (id, warning key or None)."""
+    reason = _required(reason, "reason")
+    cur = store.cursor()
+    try:
+        dispute = _open_dispute(cur, dispute_id, "accept")
+    finally:
+        cur.close()
+    kind = dispute["kind"]
+    if verdict is None:
+        verdict, verdict_kam = (
+            dispute["asked_verdict"],
+            dispute["asked_kam"] if verdict_kam is None else verdict_kam,
+        )
+    verdict_kam = _kam(verdict_kam)
+    check_verdict(kind, verdict, verdict_kam)
+    story = _story(store, dispute["phone"], rules)
+    key = RowKey(kind, **{c: dispute[c] for c in ROW_COLUMNS})
+    with store._writing() as cur:
+        _open_dispute(cur, dispute_id, "accept")  # again inside the transaction: no second decision meanwhile
+        made = _adjudicate(cur, key, verdict, verdict_kam, reason, by, dispute_id)
+        cur.execute(
+            "update disputes set state = 'accepted', decided_by = ?, decided_at = ?, decision_reason = ?, "
+            "adjudication_id = ?, story = ? where dispute_id = ?",
+            [by, _now(), reason, made[0], story, dispute_id],
+        )
+        return made
+
+
+def _story(store: Store, phone: str | None, rules) -> str | None:
+    """The customer's story (every registration, lead, visit and deal of the phone with its upload and row, and
+    the KAM of each) as JSON records; None for a unit (it has no phone)."""
+    if phone is None:
+        return None
+    from kam_metrics.engine import report, story
+
+    events = story.customer_events(report.compute(store, rules), phone)
+    records = events.to_dict("records")
+    return json.dumps(records, ensure_ascii=False, default=_json_value)
+
+
+def _json_value(value):
+    if isinstance(value, (pd.Timestamp, dt.date)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return str(value)
+
+
+def disputes(store: Store, state: str | None = None) -> pd.DataFrame:
+    """The stored disputes (optionally in one state), by id."""
+    if state is not None and state not in codes.DISPUTE_STATES:
+        raise DecisionError("decisions.bad_state", state=state, allowed=", ".join(codes.DISPUTE_STATES))
+    where = "" if state is None else "where state = ?"
+    return (
+        store.cursor()
+        .execute(f"select * from disputes {where} order by dispute_id", [state] if state else [])
+        .df()
+    )
