@@ -49,7 +49,7 @@ def load(cur: duckdb.DuckDBPyConnection) -> Adjudicated:
         """
     ).fetchall()
     found = Adjudicated()
-    for etype, upload_id, sheet, row_no, phone, verdict, adjudication_id in rows:
+    for etype, upload_id, sheet, row_no, _phone, verdict, adjudication_id in rows:
         found.events[(etype, upload_id, sheet, row_no)] = (verdict, adjudication_id)
     found.phones = sorted({r[4] for r in rows})
     return found
@@ -66,7 +66,9 @@ def event_verdicts(events: pa.Table, adjudicated: Adjudicated | None) -> tuple[d
         picked = events.take(pa.array(positions, pa.int64())).select(
             ["etype", "upload_id", "sheet", "row_no"]
         )
-        for i, key in zip(positions, zip(*(picked[c].to_pylist() for c in picked.column_names)), strict=True):
+        for i, key in zip(
+            positions, zip(*(picked[c].to_pylist() for c in picked.column_names), strict=True), strict=True
+        ):
             hit = adjudicated.events.get(key)
             if hit is not None:
                 verdicts[i], ids[i] = hit
