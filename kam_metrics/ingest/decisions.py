@@ -240,7 +240,12 @@ def remove_adjudication(store: Store, adjudication_id: int, by: str, reason: str
 
 def stored_adjudications(store: Store) -> pd.DataFrame:
     """Every adjudication ever stored (live, replaced and removed), by id."""
-    return store.cursor().execute("select * from adjudications order by adjudication_id").df()
+    return _frame(store.cursor().execute("select * from adjudications order by adjudication_id"))
+
+
+def _frame(result) -> pd.DataFrame:
+    """A query's rows as Python values (ids stay int, a missing value is None) in a frame."""
+    return pd.DataFrame(result.fetchall(), columns=[d[0] for d in result.description], dtype=object)
 
 
 # -- disputes (申诉) ---------------------------------------------------------------------------------------------
@@ -313,8 +318,9 @@ def accept(
     rules=None,
 ) -> tuple[int, str | None]:
     """Accept an open dispute: the adjudication it asked for (or ``verdict``/``verdict_kam`` when the director
-    decides otherwise) is made with the dispute's id, and the customer's story as it stood before the decision
-    is kept with it (JSON). Returns the adjudication's (id, warning key or None)."""
+    decides otherwise; an attributed deal verdict without a KAM takes the KAM asked for) is made with the
+    dispute's id, and the customer's story as it stood before the decision is kept with it (JSON). Returns the
+    adjudication's (id, warning key or None)."""
     reason = _required(reason, "reason")
     cur = store.cursor()
     try:
@@ -322,11 +328,9 @@ def accept(
     finally:
         cur.close()
     kind = dispute["kind"]
-    if verdict is None:
-        verdict, verdict_kam = (
-            dispute["asked_verdict"],
-            dispute["asked_kam"] if verdict_kam is None else verdict_kam,
-        )
+    verdict = verdict or dispute["asked_verdict"]
+    if verdict_kam is None and verdict in ("visit_deal", "lead_deal"):
+        verdict_kam = dispute["asked_kam"]  # the KAM the dispute asked for, unless the director names another
     verdict_kam = _kam(verdict_kam)
     check_verdict(kind, verdict, verdict_kam)
     story = _story(store, dispute["phone"], rules)
