@@ -27,6 +27,7 @@ REPORT_SHEETS = [
     "units",
     "rejected",
     "warnings",
+    "adjudications",
     "rules",
 ]
 

@@ -43,7 +43,7 @@ def test_the_leads_of_the_test_data_take_three_sheets_of_four_rows(mixed_results
     leads = t("sheet.leads", lang)
     assert [name for name in split if name.startswith(leads)] == [leads, f"{leads}_2", f"{leads}_3"]
     assert [split[name]["dims"][0] for name in (leads, f"{leads}_2", f"{leads}_3")] == [5, 5, 2]
-    assert split[f"{leads}_2"]["dims"][2:] == ("A2", "A1:E5")  # frozen header, autofilter over its rows
+    assert split[f"{leads}_2"]["dims"][2:] == ("A2", "A1:F5")  # frozen header, autofilter over its rows
 
 
 def test_continued_sheets_are_written_alike_by_both_writers(mixed_results):

@@ -15,18 +15,19 @@ from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from tests.helpers import write_csv
 
-# SPEC §7 as written so far: v1.2's rules sheet; the v1.2 columns and sheets of closes, adjustments and
-# adjudications come with their engine frames.
+# SPEC §7 as written so far: v1.2's rules sheet and adjudications; the v1.2 columns and sheets of closes and
+# adjustments come with their engine frames.
 CONTRACT = {
     "summary": "kam, team, weeks_assessed, weeks_met, fines_total, commission_total, clawback_total, net_total, missed_streak, flag",
     "weekly": "kam, week, week_start, units, batches, numbers, units_short, batches_short, numbers_short, fine, met, missed_streak, flag, in_progress",
     "statement": "kam, month, commission, clawback, fines, net",
-    "commissions": "kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason, kam_commission, salesperson_net, line, month",
-    "leads": "kam, phone, customer_name, reported_at, status",
-    "visits": "kam, phone, customer_name, visited_at, salesperson, status",
-    "units": "kam, date, unit_name, status",
+    "commissions": "kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason, kam_commission, salesperson_net, line, month, adjudication",
+    "leads": "kam, phone, customer_name, reported_at, status, adjudication",
+    "visits": "kam, phone, customer_name, visited_at, salesperson, status, adjudication",
+    "units": "kam, date, unit_name, status, adjudication",
     "rejected": "file, sheet, row, reason, raw",
     "warnings": "file, sheet, row, column, reason",
+    "adjudications": "id, kind, ref, verdict, kam, reason, decided_by, decided_at, dispute, orphaned",
     "rules": "key, value, effective_from",
 }
 SHEETS = {sheet: columns.split(", ") for sheet, columns in CONTRACT.items()}
