@@ -247,3 +247,34 @@ def test_both_paths_give_the_same_claims_with_adjudications_among_unadjudicated_
         pd.testing.assert_frame_equal(getattr(fast, name), getattr(reference, name), check_dtype=False)
     assert rows(fast.claims, "claim_id", "phone", "kam") == [(0, P, "张三"), (1, P, "李四"), (2, Q, "王五"),
                                                              (3, "13800000003", "王五")]  # fmt: skip
+
+
+def test_an_adjudication_survives_a_re_upload_and_a_rebuild(store, upload, compute_both_paths):
+    upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "张三", "phone": P},
+                     {"reported_at": "2026-11-03 10:00", "kam": "李四", "phone": P}])  # fmt: skip
+    made = adjudicate(store, "lead", "valid", kam="李四", phone=P, at="2026-11-03 10:00:00")
+    upload("leads", [{"reported_at": "2026-11-03 10:00", "kam": "李四", "phone": P}])  # the same row again
+    assert rows(compute_both_paths().leads, "kam", "status", "adjudication") == [
+        ("张三", "valid", None),
+        ("李四", "valid", made),
+    ]
+    store.rebuild()
+    assert rows(compute_both_paths().leads, "kam", "status", "adjudication") == [
+        ("张三", "valid", None),
+        ("李四", "valid", made),
+    ]
+
+
+def test_a_dispute_changes_no_result_until_it_is_accepted(store, upload, compute_both_paths):
+    upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "张三", "phone": P},
+                     {"reported_at": "2026-11-03 10:00", "kam": "李四", "phone": P}])  # fmt: skip
+    dispute, _ = decisions.file(store, "lead", asked_verdict="valid", note="", by="kam:李四", kam="李四", phone=P,
+                                at="2026-11-03 10:00:00")  # fmt: skip
+    assert rows(compute_both_paths().leads, "status", "adjudication") == [
+        ("valid", None),
+        ("owned_by_other", None),
+    ]
+    made, _ = decisions.accept(store, dispute, "director", reason="截图")
+    r = compute_both_paths()
+    assert rows(r.leads, "status", "adjudication") == [("valid", None), ("valid", made)]
+    assert rows(r.adjudications, "id", "dispute") == [(made, dispute)]
