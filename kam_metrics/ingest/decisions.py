@@ -347,14 +347,27 @@ def accept(
 
 
 def _story(store: Store, phone: str | None, rules) -> str | None:
-    """The customer's story (every registration, lead, visit and deal of the phone with its upload and row, and
-    the KAM of each) as JSON records; None for a unit (it has no phone)."""
+    """The customer's story as JSON records: every registration, lead, visit and deal of the phone in the engine's
+    order (story.customer_events) with its file and row, and the claim holder at each lead and visit
+    (``claim_kam``); None for a unit (it has no phone)."""
     if phone is None:
         return None
     from kam_metrics.engine import report, story
 
-    events = story.customer_events(report.compute(store, rules), phone)
+    results = report.compute(store, rules)
+    events = story.customer_events(results, phone)
+    files = dict(store.cursor().execute("select upload_id, file_name from uploads").fetchall())
+    holders = {}
+    for event, frame in (("lead", results.leads), ("visit", results.visits)):
+        mine = frame[frame["phone"] == phone]
+        for upload_id, row_no, holder in zip(
+            mine["upload_id"], mine["row_no"], mine["claim_kam"], strict=True
+        ):
+            holders[(event, int(upload_id), int(row_no))] = holder if isinstance(holder, str) else None
     records = events.to_dict("records")
+    for r in records:
+        r["file"] = files.get(r["upload_id"])
+        r["claim_kam"] = holders.get((r["event"], r["upload_id"], r["row_no"]))
     return json.dumps(records, ensure_ascii=False, default=_json_value)
 
 

@@ -179,9 +179,19 @@ def test_accepting_a_dispute_makes_the_adjudication_it_asked_for_and_keeps_the_s
     assert (row["state"], row["adjudication_id"], row["decided_by"], row["decision_reason"]) == (
         "accepted", 1, "director", "登记表为证")  # fmt: skip
     story = json.loads(row["story"])
-    assert [(e["event"], e["kam"], e["code"], e["at"]) for e in story] == [
-        ("lead", "李四", "valid", "2026-11-02T10:00:00"),
-        ("lead", "张三", "owned_by_other", "2026-11-03T10:00:00"),  # the verdict before the decision
+    assert [
+        (e["event"], e["kam"], e["code"], e["at"], e["file"], e["row_no"], e["claim_kam"]) for e in story
+    ] == [
+        ("lead", "李四", "valid", "2026-11-02T10:00:00", "报备.csv", 2, "李四"),
+        (
+            "lead",
+            "张三",
+            "owned_by_other",
+            "2026-11-03T10:00:00",
+            "报备.csv",
+            3,
+            "李四",
+        ),  # as before the decision
     ]
     adjudication = decisions.stored_adjudications(store).iloc[0]
     assert (adjudication["verdict"], adjudication["dispute_id"], adjudication["reason"]) == (
