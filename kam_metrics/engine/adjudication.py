@@ -135,6 +135,22 @@ def frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     (a deal: the adjudicated KAM), orphaned true when the row is not stored."""
     rows = cur.execute(
         f"""
+        with live as (
+          select * from adjudications where {LIVE}
+        ), matched as (
+          -- hash joins on the natural keys (a correlated exists per adjudication is far slower)
+          select a.adjudication_id from live a semi join leads l
+            on a.kind = 'lead' and l.kam = a.kam and l.phone = a.phone and l.reported_at = a.row_at
+          union all
+          select a.adjudication_id from live a semi join visits v
+            on a.kind = 'visit' and v.kam = a.kam and v.phone = a.phone and v.visited_at = a.row_at
+          union all
+          select a.adjudication_id from live a semi join units u
+            on a.kind = 'unit' and u.kam = a.kam and u.date::date = a.row_date and u.unit_key = a.unit_key
+          union all
+          select a.adjudication_id from live a semi join deals d
+            on a.kind = 'deal' and d.phone = a.phone and d.property = a.property and d.signed_date = a.row_date
+        )
         select a.adjudication_id as id, a.kind,
                case when a.kind in ('lead', 'visit')
                       then concat_ws(' ', a.kam, a.phone,
@@ -144,16 +160,8 @@ def frame(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
                     else concat_ws(' ', a.property, a.phone, strftime(a.row_date, '%Y-%m-%d')) end as ref,
                a.verdict, coalesce(a.verdict_kam, a.kam) as kam, a.reason, a.decided_by, a.decided_at,
                a.dispute_id as dispute,
-               not case a.kind
-                 when 'lead' then exists (select 1 from leads l
-                                          where l.kam = a.kam and l.phone = a.phone and l.reported_at = a.row_at)
-                 when 'visit' then exists (select 1 from visits v
-                                           where v.kam = a.kam and v.phone = a.phone and v.visited_at = a.row_at)
-                 when 'unit' then exists (select 1 from units u where u.kam = a.kam and u.date::date = a.row_date
-                                                                  and u.unit_key = a.unit_key)
-                 else exists (select 1 from deals d where d.phone = a.phone and d.property = a.property
-                                                      and d.signed_date = a.row_date) end as orphaned
-        from adjudications a where {LIVE} order by a.adjudication_id
+               a.adjudication_id not in (select adjudication_id from matched) as orphaned
+        from live a order by a.adjudication_id
         """
     ).df()
     rows["id"] = rows["id"].astype("int64")
