@@ -11,7 +11,7 @@ import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from kam_metrics.ingest.store import Store
-from kam_metrics.present import views
+from kam_metrics.present import sample
 
 APP = "../../app.py"  # AppTest paths are relative to this file
 FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
@@ -23,7 +23,7 @@ def sample_store(tmp_path_factory) -> Path:
     """A store holding the bundled sample, built once; tests work on copies of its file."""
     folder = tmp_path_factory.mktemp("sample-store")
     store = Store(folder / "kam.duckdb")
-    views.load_sample(store)
+    sample.load_sample(store)
     store.close()
     return folder
 
