@@ -1,10 +1,12 @@
-"""The one table of sheet kinds, their aliases, fields, required columns and status codes (SPEC §2, §3)."""
+"""The one table of sheet kinds, their aliases, fields, required columns and header detection (SPEC §2)."""
 
 from __future__ import annotations
 
 import re
 import unicodedata
 from dataclasses import dataclass
+
+from kam_metrics.contract.text import ZERO_WIDTH_RE
 
 # Field types decide how a raw cell is normalised (see kam_metrics.normalize).
 TEXT = "text"
@@ -144,27 +146,8 @@ SHEET_KINDS: tuple[SheetKind, ...] = (
 
 KINDS: dict[str, SheetKind] = {k.name: k for k in SHEET_KINDS}
 
-# Status codes of SPEC §3, in check order; "valid" last.
-LEAD_STATUSES = ("registry_overlap", "duplicate_own", "owned_by_other", "valid")
-VISIT_STATUSES = (
-    "not_reported",
-    "no_valid_claim",
-    "not_first_visit",
-    "duplicate_visit",
-    "name_mismatch",
-    "no_handover",
-    "valid",
-)
-UNIT_STATUSES = ("no_photo", "duplicate_unit", "valid")
-DEAL_TYPES = ("visit_deal", "lead_deal", "unattributed")
-UNATTRIBUTED_REASONS = ("no_lead", "registry_overlap", "claim_lapsed")
-FLAGS = ("", "warning", "dismissal_review")
-CANCELLED_WORDS = ("退房", "已退房", "取消", "cancelled")
-HONORIFICS = ("先生", "女士", "小姐", "总", "老师", "经理")
-
 HEADER_SEARCH_ROWS = 10
 
-_ZERO_WIDTH = re.compile("[\u200b\u200c\u200d\u2060\ufeff]")
 _WS = re.compile(r"\s+")
 
 
@@ -173,7 +156,7 @@ def header_key(value: object) -> str:
     if value is None:
         return ""
     text = unicodedata.normalize("NFKC", str(value))
-    return _WS.sub("", _ZERO_WIDTH.sub("", text)).casefold()
+    return _WS.sub("", ZERO_WIDTH_RE.sub("", text)).casefold()
 
 
 _SHEET_ALIAS_INDEX: dict[str, str] = {}

@@ -10,8 +10,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kam_metrics.contract.codes import LEAD_STATUSES
 from kam_metrics.contract.rules import Rules
-from kam_metrics.contract.sheets import HONORIFICS
+from kam_metrics.contract.text import HONORIFICS
 
 # Every row gets an order key: days since 1970 × 100000 + a slot within the day. A timed row's slot is
 # its second of the day + 1; a date-only lead sorts before every row of its date (slot 0), a date-only
@@ -198,9 +199,6 @@ def _names_match_sql(a: str, b: str) -> str:
     return "(" + " or ".join(terms) + ")"
 
 
-LEAD_STATUSES = ("registry_overlap", "valid", "duplicate_own", "owned_by_other")
-
-
 def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa.Table]:
     """decide() for protection_days = 0, vectorised: (leads, visits, claims) as attribute() builds them from
     the reference pass.
@@ -237,7 +235,11 @@ def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa
     holder = kam.take(pa.array(first))
     own = pc.equal(kam, holder).to_numpy(zero_copy_only=False)
     is_first = first == np.arange(n)
-    code = np.where(overlap, 0, np.where(is_first, 1, np.where(own, 2, 3))).astype(np.int8)
+    overlap_code, own_code, other_code, valid_code = (LEAD_STATUSES.index(c) for c in LEAD_STATUSES)
+    code = np.where(
+        overlap, overlap_code, np.where(is_first, valid_code, np.where(own, own_code, other_code))
+    )
+    code = code.astype(np.int8)
     status = pa.DictionaryArray.from_arrays(pa.array(code), pa.array(LEAD_STATUSES, pa.string())).cast(
         pa.string()
     )

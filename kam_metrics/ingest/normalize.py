@@ -10,7 +10,6 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from kam_metrics.contract.sheets import (
-    CANCELLED_WORDS,
     DATETIME,
     INTEGER,
     KINDS,
@@ -19,11 +18,9 @@ from kam_metrics.contract.sheets import (
     PHONE,
     STATUS,
 )
+from kam_metrics.contract.text import CANCELLED_WORDS, INVISIBLE_RE, MOBILE_DIGITS
 from kam_metrics.ingest.reader import RawSheet
 
-# Zero-width characters, and the characters XML 1.0 cannot hold (C0 controls other than tab, LF and CR; U+FFFE,
-# U+FFFF), are removed, so stored text, pages and exported workbooks all show the same value (decisions.md).
-_INVISIBLE = re.compile("[\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _CR = re.compile("\r\n?")
 _HAN = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003134f"
 _HAN_GAP = re.compile(f"([{_HAN}])\\s+(?=[{_HAN}])")
@@ -34,7 +31,7 @@ def clean_text(value: str | None) -> str | None:
     """NFKC, zero-width and control characters removed, line breaks as LF, trimmed; empty → None."""
     if value is None:
         return None
-    text = _CR.sub("\n", _INVISIBLE.sub("", unicodedata.normalize("NFKC", value))).strip()
+    text = _CR.sub("\n", INVISIBLE_RE.sub("", unicodedata.normalize("NFKC", value))).strip()
     return text or None
 
 
@@ -227,7 +224,7 @@ def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
 
 
 _PLAIN_FORMS = {
-    PHONE: r"^1[3-9][0-9]{9}$",
+    PHONE: f"^{MOBILE_DIGITS}$",
     NUMBER: r"^-?[0-9]+(\.[0-9]+)?$",
 }
 
@@ -296,14 +293,14 @@ def _stage_sql(kind, headers: dict[str, str], general: set[str] | None = None) -
         elif f.type == PHONE:
             if f.name in general:
                 extract.append(
-                    f"case when regexp_full_match({c}, '1[3-9][0-9]{{9}}') then {c} "
+                    f"case when regexp_full_match({c}, '{MOBILE_DIGITS}') then {c} "
                     f'else {_sql_phone_digits(c)} end as "{f.name}__digits"'
                 )
             else:
                 extract.append(f'{c} as "{f.name}__digits"')
             parse.append(f'{_sql_phone(f"{f.name}__digits")} as "{f.name}__phone"')
             p = f'"{f.name}__phone"'
-            valid = f"regexp_full_match({p}, '1[3-9][0-9]{{9}}')"
+            valid = f"regexp_full_match({p}, '{MOBILE_DIGITS}')"
             final.append(f"case when {valid} then {p} end as {f.name}")
             problems.append(_problem("bad_phone", label, c, f"{c} is not null and not {valid}"))
         elif f.type == NUMBER:
