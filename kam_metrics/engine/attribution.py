@@ -430,6 +430,11 @@ def _commission_lines(cur: duckdb.DuckDBPyConnection, rules: Rules) -> pd.DataFr
     lead_key = key_sql("reported_at", "reported_at_date_only", LEAD_SLOT)
     reg_key = key_sql("registered_at", "registered_at_date_only", LATE_SLOT)
     share_from_salesperson = c.visit_share_source == "salesperson"
+    # a clawback happens on its cancellation day (the signed day when no date was given), after its deals
+    clawback_key = (
+        "date_diff('day', date '1970-01-01', coalesce(cancelled_at, signed_at)::date)::bigint * 100000"
+        f" + {DEAL_SLOT}"
+    )
     sql = f"""
         with d as (
           select *, {deal_key} as dk, epoch(signed_date::timestamp)::bigint + 86399 as dts
@@ -473,7 +478,7 @@ def _commission_lines(cur: duckdb.DuckDBPyConnection, rules: Rules) -> pd.DataFr
                  (salesperson_commission - case when type = 'visit_deal' and {share_from_salesperson}
                                                 then kam_commission else 0 end)::decimal(18, 2) as salesperson_net,
                  'commission' as line, strftime(signed_date, '%Y-%m') as month,
-                 status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no
+                 status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no, dk as k
           from priced
         )
         select * from lines
@@ -481,7 +486,8 @@ def _commission_lines(cur: duckdb.DuckDBPyConnection, rules: Rules) -> pd.DataFr
         select kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason,
                -kam_commission, -salesperson_net, 'clawback',
                strftime(coalesce(cancelled_at, signed_at), '%Y-%m'),
-               status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no
+               status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no,
+               {clawback_key}
         from lines where status = 'cancelled' and type <> 'unattributed'
         order by signed_date, phone, property, line desc
     """

@@ -88,7 +88,10 @@ def _compute(cur, rules: Rules, as_of: dt.date | None) -> Results:
         visits=attr.visits,
         units=attr.units,
         claims=attr.claims,
-        registrations=cur.sql("select * from registrations order by registered_at, upload_id, row_no")
+        registrations=cur.sql(
+            f"""select *, {attribution.key_sql("registered_at", "registered_at_date_only", attribution.LATE_SLOT)} as k
+                from registrations order by registered_at, upload_id, row_no"""
+        )
         .to_arrow_table()
         .to_pandas(),
         rejected=cur.sql(
