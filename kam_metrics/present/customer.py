@@ -8,9 +8,9 @@ import re
 
 import pandas as pd
 
+from kam_metrics.engine import story
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
-from kam_metrics.present import _story_standin as story
 from kam_metrics.present.common import kam_names
 from kam_metrics.present.format import day, mask_phone, mask_text, money, shown, stamp, text, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
@@ -50,15 +50,25 @@ def customer_label(results: Results, phone: str) -> str:
     return mask_phone(phone) + (" · " + " / ".join(names[:4]) if names else "")
 
 
-def _detail(e, registered_at: object, lang: str) -> tuple[str, str]:
+def _claim_kams(results: Results, phone: str) -> dict[tuple[str, int, int], object]:
+    """(event, upload_id, row_no) → the claim holder the lead lost to or the visit met (Results' claim_kam)."""
+    found = {}
+    for event, frame in (("lead", results.leads), ("visit", results.visits)):
+        rows = frame[frame["phone"] == phone]
+        for upload_id, row_no, kam in zip(rows["upload_id"], rows["row_no"], rows["claim_kam"], strict=True):
+            found[(event, int(upload_id), int(row_no))] = kam
+    return found
+
+
+def _detail(e, claim_kam: object, registered_at: object, lang: str) -> tuple[str, str]:
     """(status word, detail) of one story event."""
     if e.event == "registration":
         detail = t("ui.story.registration", lang, name=text(e.customer_name), salesperson=text(e.salesperson))
         return "", detail + (f" · {e.source}" if text(e.source) else "")
     if e.event == "lead":
-        return word("status", e.code, lang), lead_why(e.code, e.reason, registered_at, lang)
+        return word("status", e.code, lang), lead_why(e.code, claim_kam, registered_at, lang)
     if e.event == "visit":
-        return word("status", e.code, lang), visit_why(e.code, e.reason, e.salesperson, lang)
+        return word("status", e.code, lang), visit_why(e.code, claim_kam, e.salesperson, lang)
     if e.event == "deal":
         if e.code == "unattributed":
             return word("type", e.code, lang), f"{e.property} · {word('reason', e.reason, lang)}"
@@ -72,17 +82,20 @@ def _detail(e, registered_at: object, lang: str) -> tuple[str, str]:
 
 
 def customer_story(results: Results, phone: str, lang: str) -> pd.DataFrame:
-    """Everything that happened to one phone number, in the engine's time order: registrations, leads (who,
-    status, why), visits, deals and clawbacks. Columns: time, event, kam, status, detail (headers in ``lang``)."""
+    """Everything that happened to one phone number, in the engine's order (engine.story.customer_events):
+    registrations, leads (who, status, why), visits, deals and clawbacks. Columns: time, event, kam, status,
+    detail (headers in ``lang``)."""
     registered_at = first_registrations(results).get(phone)
+    claim_kams = _claim_kams(results, phone)
     rows = []
     for e in story.customer_events(results, phone).itertuples(index=False):
-        status, detail = _detail(e, registered_at, lang)
+        claim_kam = claim_kams.get((e.event, e.upload_id, e.row_no))
+        status, detail = _detail(e, claim_kam, registered_at, lang)
         rows.append(
             {
-                "time": stamp(e.at, bool(e.date_only)),
+                "time": stamp(e.at, e.date_only),
                 "event": t(f"ui.event.{e.event}", lang),
-                "kam": text(e.kam),
+                "kam": e.kam,
                 "status": status,
                 "detail": detail,
             }
