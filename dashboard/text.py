@@ -14,12 +14,18 @@ import re
 # CommonMark lets a backslash escape any ASCII punctuation; escaping all of it is the one rule that holds for
 # every construct (links, images, emphasis, HTML, headings, lists) plus Streamlit's own (:red[…], $…$, :icon:).
 _PUNCTUATION = re.compile(r"([!-/:-@\[-`{-~])")
+# GitHub-flavoured Markdown also links bare addresses (http://…, www.…, a@b.c), found in the text after the
+# escapes are read (a real-browser test showed it): an invisible word joiner breaks each pattern.
+_AUTOLINK = re.compile(r"(?i)(https?|ftp|www)(?=[:.])|(@)")
+JOINER = "\u2060"
 
 
 def md(value: object) -> str:
-    """``value`` as Markdown that shows exactly its characters (line breaks kept as spaces)."""
-    text = "" if value is None else str(value)
-    return _PUNCTUATION.sub(r"\\\1", " ".join(text.splitlines()))
+    """``value`` as Markdown that shows exactly its characters (line breaks as spaces; a bare address gets an
+    invisible word joiner so that it is not made a link)."""
+    text = " ".join(("" if value is None else str(value)).splitlines())
+    text = _AUTOLINK.sub(lambda m: m.group(0) + JOINER, text)
+    return _PUNCTUATION.sub(r"\\\1", text)
 
 
 def html(value: object) -> str:

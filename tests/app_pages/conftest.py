@@ -10,6 +10,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from dashboard.text import JOINER
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import sample
 
@@ -74,13 +75,13 @@ def metrics(at: AppTest) -> dict[str, str]:
 def literal(markdown: str) -> str:
     """The text a Markdown source shows, asserting that it holds no live Markdown: every ASCII punctuation
     character of it is backslash-escaped (CommonMark then shows it as itself), or comes from our own words."""
-    return _ESCAPE.sub(r"\1", markdown)
+    return _ESCAPE.sub(r"\1", markdown).replace(JOINER, "")
 
 
 def is_literal(markdown: str, text: str) -> bool:
     """``markdown`` shows ``text`` as its characters: ``text`` appears in it with every punctuation escaped."""
     escaped = _PUNCTUATION.sub(lambda m: "\\" + m.group(0), text)
-    return escaped in markdown and literal(markdown).count(text) >= 1
+    return escaped in markdown.replace(JOINER, "") and text in literal(markdown)
 
 
 def shown_text(at: AppTest) -> str:
