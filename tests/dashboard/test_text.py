@@ -10,7 +10,10 @@ from dashboard.text import html, md
 @pytest.mark.parametrize(
     ("name", "escaped"),
     [
-        ("![c](http://127.0.0.1:9/x.png)", "\\!\\[c\\]\\(http\u2060\\:\\/\\/127\\.0\\.0\\.1\\:9\\/x\\.png\\)"),
+        (
+            "![c](http://127.0.0.1:9/x.png)",
+            "\\!\\[c\\]\\(http\u2060\\:\\/\\/127\\.0\\.0\\.1\\:9\\/x\\.png\\)",
+        ),
         ("[王伟](http://evil)", "\\[王伟\\]\\(http\u2060\\:\\/\\/evil\\)"),
         ("<b>x</b>", r"\<b\>x\<\/b\>"),
         ("<script>alert(1)</script>", r"\<script\>alert\(1\)\<\/script\>"),
@@ -24,7 +27,11 @@ def test_md_escapes_every_ascii_punctuation_so_markdown_shows_the_text_itself(na
 
 @pytest.mark.parametrize(
     ("address", "broken"),
-    [("http://x.cn", "http\u2060\\:\\/\\/x\\.cn"), ("WWW.x.cn", "WWW\u2060\\.x\\.cn"), ("a@b.cn", "a\\@\u2060b\\.cn")],
+    [
+        ("http://x.cn", "http\u2060\\:\\/\\/x\\.cn"),
+        ("WWW.x.cn", "WWW\u2060\\.x\\.cn"),
+        ("a@b.cn", "a\\@\u2060b\\.cn"),
+    ],
 )
 def test_md_breaks_bare_addresses_with_an_invisible_joiner_so_they_are_not_linked(address, broken):
     assert md(address) == broken
