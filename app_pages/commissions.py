@@ -26,15 +26,7 @@ widgets.pick(
     worded=True,
     container=left,
 )
-widgets.pick(
-    state.tr("ui.col.kam"),
-    view.kams,
-    key="kam",
-    index=None,
-    placeholder=state.tr("ui.comm.all_kams"),
-    bind=True,
-    container=right,
-)
+widgets.kam(view.kams, state.tr("ui.comm.all_kams"), container=right)
 
 for col, name in zip(st.columns(4), commissions.SUMS, strict=True):
     col.metric(state.tr(f"ui.col.{name}"), view.totals[name], border=True)

@@ -30,24 +30,8 @@ st.plotly_chart(
 
 st.subheader(state.tr("ui.weekly.detail"))
 left, right = st.columns(2)
-widgets.pick(
-    state.tr("ui.col.kam"),
-    view.kams,
-    key="kam",
-    index=None,
-    placeholder=state.tr("ui.weekly.pick_kam"),
-    bind=True,
-    container=left,
-)
-widgets.pick(
-    state.tr("ui.col.week"),
-    view.weeks,
-    key="week",
-    index=None,
-    placeholder=state.tr("ui.weekly.pick_week"),
-    bind=True,
-    container=right,
-)
+widgets.kam(view.kams, state.tr("ui.weekly.pick_kam"), container=left)
+widgets.week(view.weeks, state.tr("ui.weekly.pick_week"), container=right)
 
 detail = view.detail
 if detail is None:

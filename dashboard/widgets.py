@@ -98,3 +98,19 @@ def pick(
         **({"on_change": on_change} if on_change else {}),
         **kwargs,
     )
+
+
+def _url_pick(column: str, options: list[str], placeholder: str, key: str, container) -> str | None:
+    """A pick headed like the tables' ``column`` (none until chosen), kept in the URL (?<key>=…)."""
+    label = state.tr(f"ui.col.{column}")
+    return pick(label, options, key=key, index=None, placeholder=placeholder, bind=True, container=container)
+
+
+def kam(kams: list[str], placeholder: str, key: str = "kam", container=st) -> str | None:
+    """A KAM pick (none until chosen), kept in the URL (?kam=…)."""
+    return _url_pick("kam", kams, placeholder, key, container)
+
+
+def week(weeks: list[str], placeholder: str, key: str = "week", container=st) -> str | None:
+    """A week pick (none until chosen), kept in the URL (?week=…)."""
+    return _url_pick("week", weeks, placeholder, key, container)

@@ -22,8 +22,6 @@ from kam_metrics.i18n import column_label, t
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import commissions, common, customer, format, overview, rules, sample, upload, weekly
 from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SLOW,
     VIEWPORT,
     Server,
@@ -34,7 +32,6 @@ from tests.browser.support import (
     pick_option,
     read_grid,
     read_table,
-    require_browser,
     screenshot,
     wait_idle,
 )
@@ -47,17 +44,6 @@ FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture(scope="module")
 def context(browser):
     """One browser context (shared HTTP cache); every test opens its own page, i.e. its own session."""

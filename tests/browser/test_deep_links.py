@@ -14,7 +14,7 @@ import pytest
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import sample
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, SLOW, VIEWPORT, Server, require_browser, wait_idle
+from tests.browser.support import SLOW, VIEWPORT, Server, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -26,17 +26,6 @@ PAGES = {
     "/upload": "upload",
     "/rules": "rules",
 }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,11 @@ import urllib.parse
 import pytest
 
 from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SLOW,
     VIEWPORT,
     Server,
     free_port,
     open_page,
-    require_browser,
     wait_idle,
 )
 from tests.helpers import write_csv
@@ -81,17 +78,6 @@ def names(listener) -> dict[str, str]:
         "customer_script": f"<script>fetch('{base}/script')</script><img src=\"{base}/html.png\">",
         "file": "![f](f.png)_<i>周报_[x](y).csv",  # a file name holds no "/"
     }
-
-
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture(scope="module")
