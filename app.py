@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import sidebar, state
+from dashboard import errors, sidebar, state
 
 st.set_page_config(layout="wide", page_title=state.tr("ui.app.title"), page_icon=":material/monitoring:")
 
@@ -27,6 +27,12 @@ page = st.navigation(
         for name, icon, url in PAGES
     ]
 )
-sidebar.show()
-sidebar.sample_banner()
-page.run()
+
+
+def _run() -> None:
+    sidebar.show()
+    sidebar.sample_banner()
+    page.run()
+
+
+errors.guard(_run)

@@ -106,3 +106,14 @@ def patch_view(monkeypatch):
         return calls
 
     return _patch
+
+
+@pytest.fixture(autouse=True)
+def page_errors_raise(monkeypatch):
+    """The error boundary turns a page's exception into a message; here it re-raises, so at.exception sees it."""
+    from dashboard import errors
+
+    def _raise(error: Exception) -> str:
+        raise error
+
+    monkeypatch.setattr(errors, "report", _raise)
