@@ -30,7 +30,7 @@ from kam_metrics.export import workbook as export
 from kam_metrics.export.template import write_template
 from kam_metrics.ingest.normalize import clean_name, clean_text
 from kam_metrics.ingest.store import Store
-from kam_metrics.present import views
+from kam_metrics.present import PAGES, upload
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
@@ -205,12 +205,10 @@ def test_killed_ingest_leaves_the_store_unchanged_or_whole(tmp_path):
 
 def _views_work(store: Store, res: report.Results) -> None:
     """What a page run does with the shared Store and Results."""
-    weeks = views.weeks(res)
-    if weeks:
-        views.kpis(res, weeks[-1])
-    views.weekly_table(res, "zh")
-    views.statement_table(res, None, "en")
-    views.ledger(store.uploads(), "zh")
+    PAGES["overview"](res, "zh")
+    PAGES["weekly"](res, "zh")
+    PAGES["commissions"](res, "en")
+    upload.view(res, "zh", uploads=store.uploads())
     store.version()
     store.counts()
 
