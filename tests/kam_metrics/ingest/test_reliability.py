@@ -37,7 +37,14 @@ SAMPLE = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
 DATA_TABLES = [k.name for k in KINDS.values()]
 
 
+def _make_db_folder(args: tuple) -> None:
+    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
+    if "--db" in args:
+        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
+
+
 def run_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
+    _make_db_folder(args)
     return subprocess.run(
         [sys.executable, "-m", "kam_metrics", *map(str, args)],
         cwd=ROOT,
