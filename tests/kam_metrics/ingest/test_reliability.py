@@ -605,3 +605,140 @@ def test_any_unicode_in_every_text_column_round_trips_to_the_exported_workbook(t
         assert raw["来源"] == text["source"] and raw["客户姓名"] == text["customer_name"]
     finally:
         store.close()
+
+
+# -- 5. the ledger never forgets; store faults end in one line; no leftovers (issue 11) ------------------
+
+
+def _store_with_uploads_in_the_wal(folder: Path) -> Store:
+    """Three sample weeks: the first checkpointed into kam.duckdb, the last two only in its WAL."""
+    store = Store(folder / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    store.cursor().execute("checkpoint")
+    store.ingest(SAMPLE[1])
+    store.ingest(SAMPLE[2])
+    assert _sizes(folder / "kam.duckdb")[1] > 0, "the last uploads sit in the WAL"
+    return store
+
+
+def _copy_store(source: Path, target: Path, wal: bytes | None) -> Path:
+    """What a backup by hand gets while the store is open: kam.duckdb, uploads/, and the WAL as given."""
+    target.mkdir(parents=True)
+    shutil.copy(source / "kam.duckdb", target / "kam.duckdb")
+    shutil.copytree(source / "uploads", target / "uploads")
+    if wal is not None:
+        (target / "kam.duckdb.wal").write_bytes(wal)
+    return target / "kam.duckdb"
+
+
+@pytest.mark.parametrize("wal", ["missing", "truncated"])
+def test_a_store_copied_without_its_wal_keeps_the_ledger_and_rebuild_restores_every_upload(tmp_path, wal):
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    expected = report.compute(store)
+    wal_bytes = (tmp_path / "live" / "kam.duckdb.wal").read_bytes()
+    db = _copy_store(
+        tmp_path / "live", tmp_path / "copy", None if wal == "missing" else wal_bytes[: len(wal_bytes) // 2]
+    )
+    ledger_before = (db.parent / "uploads" / "ledger.jsonl").read_bytes()
+    copy = Store(db)
+    kept_by_duckdb = copy.counts()["uploads"]
+    assert kept_by_duckdb == (1 if wal == "missing" else 2), "DuckDB drops what the (lost part of the) WAL held"
+    assert (db.parent / "uploads" / "ledger.jsonl").read_bytes().startswith(ledger_before), "never cut"
+    assert list(copy.ledger.live()) == [1, 2, 3]
+    assert copy.ledger_ahead == 3 - kept_by_duckdb
+    assert copy.rebuild() == 3
+    assert list(copy.uploads()["file_name"]) == [p.name for p in reversed(SAMPLE[:3])]
+    assert_same_results(report.compute(copy), expected)
+    consistent(copy)
+    copy.close()
+    store.close()
+
+
+def test_a_new_upload_after_a_lost_wal_takes_a_new_id_and_rebuild_keeps_all_four(tmp_path):
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    db = _copy_store(tmp_path / "live", tmp_path / "copy", None)
+    store.close()
+    copy = Store(db)
+    assert copy.ingest(SAMPLE[3]).upload_id == 4, "ids 2 and 3 still belong to the ledger's uploads"
+    assert copy.rebuild() == 4
+    assert list(copy.uploads().sort_values("upload_id")["file_name"]) == [p.name for p in SAMPLE[:4]]
+
+
+def test_rebuild_adds_kept_files_the_ledger_lost_oldest_first(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    for p in SAMPLE[:3]:
+        store.ingest(p)
+    expected = report.compute(store)
+    store.close()
+    (tmp_path / "kam.duckdb").unlink()
+    (tmp_path / "uploads" / "ledger.jsonl").unlink()
+    kept = {files_sha(p): p for p in SAMPLE[:3]}
+    for path in (tmp_path / "uploads").iterdir():  # the kept files' times say the upload order
+        when = 1_700_000_000 + SAMPLE.index(kept[path.stem]) * 60
+        os.utime(path, (when, when))
+    store = Store(tmp_path / "kam.duckdb")
+    assert store.rebuild() == 3
+    got = report.compute(store)
+    # The display names went with the ledger: the kept name (hash) stands in for them.
+    names = {p.name: f"{files_sha(p)}.xlsx" for p in SAMPLE[:3]}
+    for name in ("rejected", "warnings"):
+        want = getattr(expected, name).assign(file=lambda f: f["file"].map(names))
+        pd.testing.assert_frame_equal(getattr(got, name).reset_index(drop=True), want.reset_index(drop=True))
+        setattr(got, name, getattr(expected, name))
+    assert_same_results(got, expected)
+    assert list(store.uploads().sort_values("upload_id")["file_name"]) == list(names.values())
+    assert list(store.ledger.live()) == [1, 2, 3]
+
+
+def files_sha(path: Path) -> str:
+    from kam_metrics.ingest.files import sha256
+
+    return sha256(path)
+
+
+def test_undo_is_appended_to_the_ledger_and_rebuild_does_not_bring_the_upload_back(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    for p in SAMPLE[:3]:
+        store.ingest(p)
+    lines = (tmp_path / "uploads" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    store.undo(2)
+    after = (tmp_path / "uploads" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    assert after[: len(lines)] == lines and json.loads(after[-1])["op"] == "undo"
+    assert store.rebuild() == 2
+    assert sorted(store.uploads()["file_name"]) == [SAMPLE[0].name, SAMPLE[2].name]
+    consistent(store)
+
+
+@pytest.mark.parametrize("damage", ["garbled_wal", "truncated_db"])
+def test_a_damaged_store_is_one_line_and_rebuild_moves_it_aside_and_restores_every_upload(tmp_path, damage):
+    from kam_metrics.ingest.faults import StoreError
+
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    expected = report.compute(store)
+    wal = (tmp_path / "live" / "kam.duckdb.wal").read_bytes()
+    if damage == "garbled_wal":
+        db = _copy_store(tmp_path / "live", tmp_path / "copy", wal[:100] + b"\x13" * 200 + wal[300:])
+        code = "wal_damaged"
+    else:
+        db = _copy_store(tmp_path / "live", tmp_path / "copy", None)
+        db.write_bytes(db.read_bytes()[:5000])
+        code = "corrupt"
+    store.close()
+    damaged = db.read_bytes()
+    with pytest.raises(StoreError) as raised:
+        Store(db)
+    assert raised.value.code == code
+    done = run_cli("--lang", "en", "uploads", "--db", db)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == f"uploads: {raised.value.message('en')}\n"
+    assert f"rebuild --db {db}" in done.stderr
+    done = run_cli("--lang", "en", "rebuild", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "store rebuilt from 3 kept files\n"
+    aside = sorted(p for p in db.parent.iterdir() if p.name.startswith("kam.duckdb.broken-"))
+    assert aside[0].read_bytes() == damaged, "the damaged file is kept, byte for byte"
+    assert [p.name.endswith(".wal") for p in aside] == ([False, True] if damage == "garbled_wal" else [False])
+    assert done.stderr == f"the store that could not be opened was kept as {aside[0]}\n"
+    rebuilt = Store(db)
+    assert_same_results(report.compute(rebuilt), expected)
+    rebuilt.close()
