@@ -642,7 +642,9 @@ def test_a_store_copied_without_its_wal_keeps_the_ledger_and_rebuild_restores_ev
     ledger_before = (db.parent / "uploads" / "ledger.jsonl").read_bytes()
     copy = Store(db)
     kept_by_duckdb = copy.counts()["uploads"]
-    assert kept_by_duckdb == (1 if wal == "missing" else 2), "DuckDB drops what the (lost part of the) WAL held"
+    assert kept_by_duckdb == (1 if wal == "missing" else 2), (
+        "DuckDB drops what the (lost part of the) WAL held"
+    )
     assert (db.parent / "uploads" / "ledger.jsonl").read_bytes().startswith(ledger_before), "never cut"
     assert list(copy.ledger.live()) == [1, 2, 3]
     assert copy.ledger_ahead == 3 - kept_by_duckdb
@@ -742,3 +744,268 @@ def test_a_damaged_store_is_one_line_and_rebuild_moves_it_aside_and_restores_eve
     rebuilt = Store(db)
     assert_same_results(report.compute(rebuilt), expected)
     rebuilt.close()
+
+
+def _fault(error):
+    from kam_metrics.ingest.faults import StoreError
+
+    assert isinstance(error, StoreError), error
+    return error.code, error.message("en")
+
+
+@pytest.mark.parametrize("unwritable", ["kam.duckdb", "uploads"])
+def test_an_unwritable_store_or_uploads_folder_opens_read_only_for_viewing(tmp_path, monkeypatch, unwritable):
+    from kam_metrics.ingest import store as store_module
+    from kam_metrics.ingest.faults import StoreError
+
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    expected = report.compute(store)
+    store.close()
+    ledger = (tmp_path / "uploads" / "ledger.jsonl").read_bytes()
+    # Root ignores permission bits, so the permission check is what the test turns off.
+    monkeypatch.setattr(store_module, "_writable", lambda p: Path(p).name != unwritable)
+    viewer = Store(tmp_path / "kam.duckdb")
+    assert viewer.read_only
+    assert_same_results(report.compute(viewer), expected)
+    assert list(viewer.uploads()["file_name"]) == [SAMPLE[0].name]
+    for change in (lambda: viewer.ingest(SAMPLE[1]), lambda: viewer.undo(1), viewer.rebuild, viewer.clear):
+        with pytest.raises(StoreError) as raised:
+            change()
+        assert _fault(raised.value) == (
+            "read_only",
+            f"the store {tmp_path / 'kam.duckdb'} or its uploads folder is read-only: it can be viewed but not "
+            "changed (upload, undo, rebuild). Ask an administrator for write access.",
+        )
+    assert (tmp_path / "uploads" / "ledger.jsonl").read_bytes() == ledger
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == sorted(
+        [f"{files_sha(SAMPLE[0])}.xlsx", "ledger.jsonl"]
+    )
+    viewer.close()
+
+
+def test_a_store_whose_folder_does_not_exist_is_refused_and_nothing_is_created(tmp_path):
+    from kam_metrics.ingest.faults import StoreError
+
+    typo = tmp_path / "dta" / "kam.duckdb"
+    for create in ("in_folder", "never"):
+        with pytest.raises(StoreError) as raised:
+            Store(typo, create=create)
+        assert raised.value.code == "folder_missing"
+    for args in (["ingest", "--db", typo, SAMPLE[0]], ["report", "--db", typo, "--out", tmp_path / "r.xlsx"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "kam_metrics", "--lang", "en", *map(str, args)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 2
+        assert done.stderr == (
+            f"{args[0]}: the folder {typo.parent} of the store does not exist: check KAM_DB or --db for a typo, "
+            "or create the folder first if a new store is intended.\n"
+        )
+    env = os.environ | {"KAM_DB": str(typo)}
+    done = subprocess.run(
+        [sys.executable, "-m", "kam_metrics", "--lang", "en", "uploads"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "the folder" in done.stderr and "Traceback" not in done.stderr
+    assert not typo.parent.exists()
+
+
+def test_viewing_commands_on_a_missing_store_say_so_and_create_nothing(tmp_path):
+    db = tmp_path / "kam.duckdb"
+    for args in (
+        ["uploads"],
+        ["report", "--out", tmp_path / "r.xlsx"],
+        ["undo", "1"],
+        ["backup", "--out", tmp_path / "b"],
+    ):
+        done = run_cli("--lang", "en", args[0], "--db", db, *args[1:])
+        assert done.returncode == 2
+        assert done.stderr == (
+            f"{args[0]}: there is no store at {db}: check KAM_DB or --db for a typo, or run ingest to create a new store.\n"
+        )
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["kept copy", "ledger", "commit"])
+def test_a_full_disk_is_one_message_and_leaves_the_store_and_folders_as_they_were(
+    tmp_path, monkeypatch, where
+):
+    import errno
+
+    from kam_metrics.ingest import files
+    from kam_metrics.ingest import store as store_module
+
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    before = store.counts()
+    listing = sorted(p.name for p in (tmp_path / "uploads").iterdir())
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if where == "kept copy":
+        monkeypatch.setattr(files.shutil, "copyfile", full)
+    elif where == "ledger":
+        monkeypatch.setattr(files.Ledger, "append_pending", full)
+    else:
+        monkeypatch.setattr(store_module, "_before_commit_hook", full)
+    with pytest.raises(Exception) as raised:
+        store.ingest(SAMPLE[1])
+    assert _fault(raised.value) == (
+        "disk_full",
+        f"the disk is full ({tmp_path}): nothing of this action was saved. Free some space and try again.",
+    )
+    assert store.counts() == before
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == listing, "no .part, no orphan copy"
+    consistent(store)
+    monkeypatch.undo()
+    assert store.ingest(SAMPLE[1]).upload_id == 2
+    consistent(store)
+
+
+def test_the_cli_says_in_one_line_that_another_process_holds_the_store(tmp_path):
+    db = tmp_path / "kam.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from kam_metrics.ingest.store import Store; s = Store({str(db)!r}); print('ready', flush=True); input()",
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        for args in (["uploads"], ["ingest", SAMPLE[0]]):
+            done = run_cli("--lang", "en", args[0], "--db", db, *args[1:])
+            assert done.returncode == 2
+            assert done.stderr == (
+                f"{args[0]}: the store {db} is held by another program (PID {holder.pid}, usually the running "
+                "dashboard): use the dashboard, or stop it and run the command again.\n"
+            )
+    finally:
+        holder.communicate("\n", timeout=60)
+
+
+def test_leftovers_of_killed_uploads_are_swept_on_the_next_open(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    store.close()
+    uploads = tmp_path / "uploads"
+    (uploads / ".0123456789ab-x1.part").write_bytes(b"half a copy")
+    (uploads / ".tmp" / "abc").mkdir(parents=True)
+    (uploads / ".tmp" / "abc" / "upload.xlsx").write_bytes(b"a temp copy")
+    orphan = f"{files_sha(SAMPLE[1])}.xlsx"
+    shutil.copy(SAMPLE[1], uploads / orphan)  # kept, then killed before COMMIT
+    from kam_metrics.ingest.files import Ledger
+
+    Ledger(uploads).append_pending(orphan)
+    store = Store(tmp_path / "kam.duckdb")
+    assert sorted(p.name for p in uploads.iterdir()) == [
+        ".tmp",
+        f"{files_sha(SAMPLE[0])}.xlsx",
+        "ledger.jsonl",
+    ]
+    assert list((uploads / ".tmp").iterdir()) == []
+    consistent(store)
+    assert store.rebuild() == 1, "a swept orphan is not an upload"
+
+
+def test_a_failed_upload_removes_its_kept_copy_but_not_one_another_upload_uses(tmp_path, monkeypatch):
+    from kam_metrics.ingest import store as store_module
+
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+
+    def fail(cur):
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(store_module, "_before_commit_hook", fail)
+    for p in (SAMPLE[1], SAMPLE[0]):
+        with pytest.raises(RuntimeError):
+            store.ingest(p)
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [
+        f"{files_sha(SAMPLE[0])}.xlsx",
+        "ledger.jsonl",
+    ]
+
+
+LONG_NAME = "二〇二六年第三十七周大客户经理报备带访成交明细（华东区域·上海·浦东新区）" * 6
+
+
+def test_a_300_character_file_name_is_stored_in_full_and_kept_by_its_hash(tmp_path):
+    name = (LONG_NAME * 2)[:295] + ".xlsx"
+    assert len(name) == 300
+    store = Store(tmp_path / "kam.duckdb")
+    result = store.ingest(SAMPLE[0], name=name)
+    assert result.sheets and all(c.file == name for c in result.sheets)
+    assert list(store.uploads()["file_name"]) == [name]
+    assert store.ledger.live()[1]["file_name"] == name
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [
+        f"{files_sha(SAMPLE[0])}.xlsx",
+        "ledger.jsonl",
+    ]
+    assert store.rebuild() == 1 and list(store.uploads()["file_name"]) == [name]
+
+
+def test_the_cli_ingests_a_file_with_the_longest_name_the_disk_allows(tmp_path):
+    name = "第三十七周报备明细" * 9 + "报备" + ".xlsx"  # 83 × 3 bytes + 5 = 254: the file system allows 255
+    assert len(name.encode()) == 254
+    path = tmp_path / "in" / name
+    path.parent.mkdir()
+    shutil.copy(SAMPLE[0], path)
+    db = tmp_path / "kam.duckdb"
+    done = run_cli("--lang", "en", "ingest", "--db", db, path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and f"{name} · " in done.stdout
+    assert name in run_cli("--lang", "en", "uploads", "--db", db).stdout
+
+
+def test_backup_is_a_consistent_copy_while_the_store_is_open(tmp_path):
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    expected = report.compute(store)
+    assert store.backup(tmp_path / "backup") == 3
+    assert sorted(p.name for p in (tmp_path / "backup").iterdir()) == ["kam.duckdb", "uploads"]
+    copy = Store(tmp_path / "backup" / "kam.duckdb", create="never")
+    assert copy.ledger_ahead == 0
+    assert_same_results(report.compute(copy), expected)
+    consistent(copy)
+    copy.close()
+    from kam_metrics.ingest.faults import StoreError
+
+    with pytest.raises(StoreError) as raised:
+        store.backup(tmp_path / "backup")
+    assert raised.value.code == "backup_exists"
+    store.close()
+    done = run_cli(
+        "--lang", "en", "backup", "--db", tmp_path / "live" / "kam.duckdb", "--out", tmp_path / "b2"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"store, 3 kept files and the ledger backed up to {tmp_path / 'b2'}\n"
+
+
+def test_a_schema_1_store_opens_and_upgrades_in_place_with_nothing_lost(tmp_path):
+    shutil.copytree(ROOT / "tests" / "data" / "stores" / "v1", tmp_path / "v1")
+    ledger = (tmp_path / "v1" / "uploads" / "ledger.jsonl").read_bytes()
+    old = Store(tmp_path / "v1" / "kam.duckdb", create="never")
+    fresh = Store(tmp_path / "fresh" / "kam.duckdb")
+    for p in SAMPLE[:3]:
+        fresh.ingest(p)
+    assert old.cursor().execute("select value from meta where key = 'schema_version'").fetchall() == [("1",)]
+    assert list(old.uploads()["file_name"]) == list(fresh.uploads()["file_name"])
+    assert list(old.ledger.live()) == [1, 2, 3] and old.ledger_ahead == 0
+    assert (tmp_path / "v1" / "uploads" / "ledger.jsonl").read_bytes() == ledger, "nothing to add"
+    assert_same_results(report.compute(old), report.compute(fresh))
+    assert old.rebuild() == 3
+    assert_same_results(report.compute(old), report.compute(fresh))
