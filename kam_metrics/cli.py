@@ -9,6 +9,7 @@ from pathlib import Path
 
 from kam_metrics.contract.rules import RulesError, load_rules
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
+from kam_metrics.ingest.faults import StoreError
 from kam_metrics.ingest.reader import UnreadableFile
 from kam_metrics.ingest.store import default_db_path
 
@@ -89,7 +90,7 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.template_written", lang, path=args.out))
         return 0
 
-    from kam_metrics.ingest.store import Store, StoreError, open_for_rebuild
+    from kam_metrics.ingest.store import Store, open_for_rebuild
 
     try:
         if args.command == "rebuild":

@@ -157,14 +157,13 @@ def store_sheet(
     return counts
 
 
-def _store_problems(cur, upload_id, sheet: RawSheet, kind, counts: SheetCounts, result) -> None:
-    bad = cur.execute(
-        "select row_no, problems, warnings from kam_staged where len(problems) > 0 or len(warnings) > 0"
-    ).fetchall()
-    if not bad:
-        return
-    raw_index = {}
-    rows_needed = [r[0] for r in bad if r[1]]
+def table_rows(bad: list[tuple]) -> list[int]:
+    return [r[0] for r in bad if r[1]]
+
+
+def raw_of_rejected(sheet: RawSheet, rows_needed: list[int]) -> dict[int, str]:
+    """The raw values (JSON, header → cell text) of the given rows, for the rejected-rows table."""
+    raw_index: dict[int, str] = {}
     if rows_needed:
         positions = {rn: i for i, rn in enumerate(sheet.row_numbers.to_pylist())}
         columns = sheet.all_columns or [(sheet.headers[f], sheet.columns[f]) for f in sheet.headers]
@@ -174,6 +173,29 @@ def _store_problems(cur, upload_id, sheet: RawSheet, kind, counts: SheetCounts, 
             for header, array in columns:
                 raw.setdefault(header, array[i].as_py())
             raw_index[rn] = json.dumps(raw, ensure_ascii=False)
+    return raw_index
+
+
+def release_raw(sheet: RawSheet, table: pa.Table) -> None:
+    """Keep only the rejected rows' raw values of a staged sheet and drop its raw columns: a 3-million-row
+    CSV then holds one copy of its data (the staged table) while it is stored, not two."""
+    import pyarrow.compute as pc
+
+    rejected = table.filter(pc.list_value_length(table["problems"]) > 0)["row_no"].to_pylist()
+    sheet.raw_rejected = raw_of_rejected(sheet, rejected)
+    sheet.columns = {}
+    sheet.all_columns = []
+
+
+def _store_problems(cur, upload_id, sheet: RawSheet, kind, counts: SheetCounts, result) -> None:
+    bad = cur.execute(
+        "select row_no, problems, warnings from kam_staged where len(problems) > 0 or len(warnings) > 0"
+    ).fetchall()
+    if not bad:
+        return
+    raw_index = (
+        sheet.raw_rejected if sheet.raw_rejected is not None else raw_of_rejected(sheet, table_rows(bad))
+    )
     stored_rows = {
         r[0]
         for r in cur.execute(

@@ -89,6 +89,8 @@ class RawSheet:
     # Every column with a header, known or not, in file order: (header text, array). Unknown columns are
     # kept (SPEC §2) so a rejected row's raw values show the whole row.
     all_columns: list[tuple[str, pa.Array]] = field(default_factory=list)
+    # Row number → raw values (JSON) of the rejected rows, once the raw columns were released after staging.
+    raw_rejected: dict[int, str] | None = None
 
 
 @dataclass
@@ -323,7 +325,9 @@ def _parse_csv(path: Path, encoding: str, delim: str, strict: bool, progress=Non
         while len(chunks) < width:  # a wider row: the new column is empty in every earlier row
             chunks.append([pa.nulls(total, pa.string())] if total else [])
         for j, column in enumerate(chunks):
-            column.append(pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in batch], pa.string()))
+            column.append(
+                pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in batch], pa.string())
+            )
         total += len(batch)
         batch.clear()
 
@@ -372,7 +376,8 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
         filled = pc.fill_null(filled, False)
         nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
     row_numbers = pa.array(range(h + 1 + row_offset, h + 1 + row_offset + n), pa.int64())
-    if nonblank is not None and n > 0:
+    # Filtering copies every column: skip it when no row is blank (a big export usually has none).
+    if nonblank is not None and n > 0 and not pc.all(nonblank).as_py():
         row_numbers = row_numbers.filter(nonblank)
         body = [col.filter(nonblank) for col in body]
     result.sheets.append(

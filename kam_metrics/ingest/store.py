@@ -21,7 +21,7 @@ import pandas as pd
 
 from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.ingest import files, normalize
-from kam_metrics.ingest.apply import IngestResult, SheetCounts, ddl, store_sheet
+from kam_metrics.ingest.apply import IngestResult, SheetCounts, ddl, release_raw, store_sheet
 from kam_metrics.ingest.faults import StoreError, translate
 from kam_metrics.ingest.files import Ledger, is_kept_name, keep, kept_name, sha256, sweep_leftovers
 from kam_metrics.ingest.reader import Limits, UnreadableFile, read_file
@@ -489,7 +489,12 @@ class Store:
 def read_and_stage(cur, path: Path, name: str, limits: Limits, progress=None):
     """Read a file and normalise its sheets (no store needed: a worker process runs this on its own)."""
     read = read_file(path, name, limits, progress)
-    return read, [(sheet, normalize.stage(cur, sheet)) for sheet in read.sheets]
+    staged = []
+    for sheet in read.sheets:
+        table = normalize.stage(cur, sheet)
+        release_raw(sheet, table)
+        staged.append((sheet, table))
+    return read, staged
 
 
 def open_for_rebuild(path: str | Path, limits: Limits | None = None) -> tuple[Store, Path | None]:

@@ -194,10 +194,14 @@ def test_killed_ingest_leaves_the_store_unchanged_or_whole(tmp_path):
             )
             consistent(store)
             # No leftovers once it is open again: no .part file, no temp folder content, no orphan copy.
-            kept = {f"{files_sha(SAMPLE[0])}.xlsx"} | ({f"{files_sha(big)}.csv"} if counts == whole else set())
+            kept = {f"{files_sha(SAMPLE[0])}.xlsx"} | (
+                {f"{files_sha(big)}.csv"} if counts == whole else set()
+            )
             listing = {p.name for p in store.uploads_dir.iterdir()} - {".tmp", "ledger.jsonl"}
             assert listing == kept, (label, listing)
-            assert not (store.uploads_dir / ".tmp").exists() or not list((store.uploads_dir / ".tmp").iterdir())
+            assert not (store.uploads_dir / ".tmp").exists() or not list(
+                (store.uploads_dir / ".tmp").iterdir()
+            )
             more = store.ingest(SAMPLE[1])
             assert sum(c.accepted for c in more.sheets) > 0
             consistent(store)
