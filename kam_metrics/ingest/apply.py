@@ -181,7 +181,7 @@ def release_raw(sheet: RawSheet, table: pa.Table) -> None:
     CSV then holds one copy of its data (the staged table) while it is stored, not two."""
     import pyarrow.compute as pc
 
-    rejected = table.filter(pc.list_value_length(table["problems"]) > 0)["row_no"].to_pylist()
+    rejected = table.filter(pc.greater(pc.list_value_length(table["problems"]), 0))["row_no"].to_pylist()
     sheet.raw_rejected = raw_of_rejected(sheet, rejected)
     sheet.columns = {}
     sheet.all_columns = []
