@@ -1018,3 +1018,38 @@ def test_a_schema_1_store_opens_and_upgrades_in_place_with_nothing_lost(tmp_path
     assert_same_results(report.compute(old), report.compute(fresh))
     assert old.rebuild() == 3
     assert_same_results(report.compute(old), report.compute(fresh))
+
+
+def test_an_upload_read_in_a_worker_process_stores_exactly_what_ingest_stores(tmp_path):
+    from kam_metrics.ingest.worker import ingest_in_process
+
+    direct = Store(tmp_path / "direct" / "kam.duckdb")
+    want = direct.ingest(SAMPLE[0])
+    store = Store(tmp_path / "worker" / "kam.duckdb")
+    seen = []
+    got = ingest_in_process(store, SAMPLE[0], SAMPLE[0].name, lambda f, sheet: seen.append(f))
+    assert (got.sheets, got.notes, got.rejected, got.warnings) == (
+        want.sheets,
+        want.notes,
+        want.rejected,
+        want.warnings,
+    )
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    assert store.counts() == direct.counts()
+    assert_same_results(report.compute(store), report.compute(direct))
+    assert list((store.uploads_dir / ".tmp").iterdir()) == [], "the hand-over file is gone"
+    consistent(store)
+
+
+def test_a_worker_process_refuses_an_unreadable_file_like_ingest_and_stores_nothing(tmp_path):
+    from kam_metrics.ingest.reader import UnreadableFile
+    from kam_metrics.ingest.worker import ingest_in_process
+
+    bad = tmp_path / "scan.xlsx"
+    bad.write_bytes(b"%PDF-1.4 not a workbook")
+    store = Store(tmp_path / "kam.duckdb")
+    with pytest.raises(UnreadableFile) as raised:
+        ingest_in_process(store, bad, "scan.xlsx")
+    assert raised.value.code == "not_spreadsheet"
+    assert store.counts()["uploads"] == 0
+    assert sorted(p.name for p in store.uploads_dir.iterdir()) == [".tmp"]
