@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kam_metrics.contract.sheets import HEADER_SEARCH_ROWS, KINDS, detect_header, kind_for_sheet_name
+from kam_metrics.ingest.formulas import uncached_formulas
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
@@ -91,6 +92,8 @@ class RawSheet:
     all_columns: list[tuple[str, pa.Array]] = field(default_factory=list)
     # Row number → raw values (JSON) of the rejected rows, once the raw columns were released after staging.
     raw_rejected: dict[int, str] | None = None
+    # (Excel row, field, 0-based column) of formula cells without a saved value in mapped columns.
+    formula_cells: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -206,6 +209,8 @@ def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> Re
             raise UnreadableFile("encrypted") from None
         raise UnreadableFile("corrupt") from None
     result = ReadResult()
+    # calamine reads such a cell as empty; the XML says it was a formula (only scanned where one is).
+    formulas = uncached_formulas(path)
     n = len(sheet_names)
     for i, sheet_name in enumerate(sheet_names):
         if progress:
@@ -222,7 +227,7 @@ def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> Re
         if str(visible).lower() not in ("visible", "sheetvisible.visible"):
             result.notes.append(("note.hidden_sheet", {"sheet": sheet_name}))
         columns = [_array(table.column(j)) for j in range(table.num_columns)]
-        _recognise(result, sheet_name, columns, row_offset=1)
+        _recognise(result, sheet_name, columns, row_offset=1, formulas=formulas.get(sheet_name, ()))
     if progress:
         progress(1.0, "")
     return result
@@ -351,7 +356,9 @@ def _parse_csv(path: Path, encoding: str, delim: str, strict: bool, progress=Non
 _BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}\x{0}-\x{1f}\x{85}\x{fffe}\x{ffff}]*$"
 
 
-def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int) -> None:
+def _recognise(
+    result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int, formulas=()
+) -> None:
     """Find the kind and header of one sheet and keep its mapped columns; notes explain ignored sheets."""
     if not columns or len(columns[0]) == 0:
         result.notes.append(("note.ignored_sheet", {"sheet": sheet_name}))
@@ -380,6 +387,9 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
     if nonblank is not None and n > 0 and not pc.all(nonblank).as_py():
         row_numbers = row_numbers.filter(nonblank)
         body = [col.filter(nonblank) for col in body]
+    field_of = {j: f for f, j in mapping.items()}
+    first_data_row = h + 1 + row_offset
+    formula_cells = [(r, field_of[c], c) for r, c in formulas if r >= first_data_row and c in field_of]
     result.sheets.append(
         RawSheet(
             name=sheet_name,
@@ -394,6 +404,7 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
                 for j in range(len(body))
                 if head[h][j] is not None and str(head[h][j]).strip()
             ],
+            formula_cells=formula_cells,
         )
     )
     assert kind in KINDS

@@ -19,8 +19,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kam_metrics.contract.sheets import SHEET_KINDS
-from kam_metrics.ingest import files, normalize
+from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
+from kam_metrics.ingest import files, formulas, normalize
 from kam_metrics.ingest.apply import IngestResult, SheetCounts, ddl, release_raw, store_sheet
 from kam_metrics.ingest.faults import StoreError, translate
 from kam_metrics.ingest.files import Ledger, is_kept_name, keep, kept_name, sha256, sweep_leftovers
@@ -491,7 +491,7 @@ def read_and_stage(cur, path: Path, name: str, limits: Limits, progress=None):
     read = read_file(path, name, limits, progress)
     staged = []
     for sheet in read.sheets:
-        table = normalize.stage(cur, sheet)
+        table = formulas.mark(normalize.stage(cur, sheet), sheet, KINDS[sheet.kind].required)
         release_raw(sheet, table)
         staged.append((sheet, table))
     return read, staged

@@ -424,3 +424,21 @@ def test_reliability_doc_lists_every_case_with_its_observed_result(corpus, tmp_p
     assert f"{DOC_BEGIN}\n{table}\n{DOC_END}" in text, (
         "docs/reliability.md is out of date: KAM_WRITE_RELIABILITY_DOC=1 pytest tests/test_bad_inputs.py -k doc"
     )
+
+
+def test_a_formula_without_a_saved_value_is_rejected_when_required_and_warned_when_optional(corpus, tmp_path):
+    folder, _ = corpus
+    store = Store(tmp_path / "kam.duckdb")
+    result = store.ingest(folder / "formulas_uncached.xlsx")
+    item = {"code": "formula_no_value"}
+    assert [(r["row"], r["problems"]) for r in result.rejected] == [
+        (2, [item | {"column": "手机号", "value": "报备!D2"}]),
+        (3, [item | {"column": "报备时间", "value": "报备!A3"}]),
+    ]
+    assert result.warnings == [{"sheet": "报备", "row": 4, **item, "column": "客户姓名", "value": "报备!C4"}]
+    assert t("reject.formula_no_value", "en", column="手机号", value="报备!D2") == (
+        'cell 报备!D2 ("手机号") is a formula without a saved value: open the file in a spreadsheet program, '
+        "save it and upload again"
+    )
+    cached = store.ingest(folder / "formulas_cached.xlsx")
+    assert not cached.rejected and not cached.warnings, "a saved value is read as it is"
