@@ -90,7 +90,8 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.template_written", lang, path=args.out))
         return 0
 
-    from kam_metrics.ingest.store import Store, open_for_rebuild
+    from kam_metrics.ingest.maintenance import open_for_rebuild
+    from kam_metrics.ingest.store import Store
 
     try:
         if args.command == "rebuild":

@@ -8,7 +8,6 @@ import datetime as dt
 import json
 import logging
 import os
-import shutil
 import tempfile
 import threading
 from collections import Counter
@@ -448,36 +447,10 @@ class Store:
             return len(uploads)
 
     def backup(self, out: str | Path) -> int:
-        """A consistent copy in ``out``: CHECKPOINT, then the database, the kept files, the ledger last.
+        """A consistent copy in ``out`` (see maintenance.backup); returns the number of kept files copied."""
+        from kam_metrics.ingest.maintenance import backup
 
-        Returns the number of kept files copied. Safe while the dashboard (this process) runs: no write
-        can start while the store's lock is held.
-        """
-        out = Path(out)
-        target = out / self.path.name
-        if target.exists():
-            raise StoreError("backup_exists", path=out)
-        out.mkdir(parents=True, exist_ok=True)
-        count = 0
-        with self._lock:
-            try:
-                if not self.read_only:
-                    self.cursor().execute("checkpoint")
-                shutil.copy2(self.path, target)
-                wal = Path(f"{self.path}.wal")
-                if wal.exists() and wal.stat().st_size:  # a read-only store cannot checkpoint
-                    shutil.copy2(wal, Path(f"{target}.wal"))
-                if self.uploads_dir is not None and self.uploads_dir.is_dir():
-                    (out / "uploads").mkdir(exist_ok=True)
-                    for p in sorted(self.uploads_dir.iterdir()):
-                        if is_kept_name(p.name):
-                            shutil.copy2(p, out / "uploads" / p.name)
-                            count += 1
-                    if self.ledger.path.exists():
-                        shutil.copy2(self.ledger.path, out / "uploads" / self.ledger.path.name)
-            except OSError as e:
-                raise (translate(e, target) or e) from e
-        return count
+        return backup(self, out)
 
     def counts(self) -> dict[str, int]:
         """Stored rows per table (for tests and the upload page)."""
@@ -495,23 +468,6 @@ def read_and_stage(cur, path: Path, name: str, limits: Limits, progress=None):
         release_raw(sheet, table)
         staged.append((sheet, table))
     return read, staged
-
-
-def open_for_rebuild(path: str | Path, limits: Limits | None = None) -> tuple[Store, Path | None]:
-    """Open a store to rebuild it; a database that cannot be opened (damaged file or WAL) is moved aside
-    under a timestamped name, never deleted, and a fresh one is created. Returns (store, moved-to path)."""
-    path = Path(path)
-    try:
-        return Store(path, limits, create="in_folder"), None
-    except StoreError as e:
-        if e.code not in ("corrupt", "wal_damaged"):
-            raise
-    aside = path.with_name(f"{path.name}.broken-{dt.datetime.now():%Y%m%dT%H%M%S}")
-    os.replace(path, aside)
-    wal = Path(f"{path}.wal")
-    if wal.exists():
-        os.replace(wal, Path(f"{aside}.wal"))
-    return Store(path, limits, create="in_folder"), aside
 
 
 def _before_commit_hook(cur: duckdb.DuckDBPyConnection) -> None:
@@ -533,6 +489,5 @@ __all__ = [
     "SheetCounts",
     "UnreadableFile",
     "default_db_path",
-    "open_for_rebuild",
     "READ_ONLY_BANNER",
 ]
