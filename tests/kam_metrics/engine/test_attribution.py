@@ -318,7 +318,11 @@ def test_a_visit_needs_its_lead_min_lead_minutes_before_it(upload, compute, repo
 
 @pytest.mark.parametrize(
     ("reported_at", "visited_at"),
-    [("2026-11-02 09:59:59", "2026-11-02 10:00"), ("2026-11-02", "2026-11-02 10:00"), ("2026-11-02", "2026-11-02")],
+    [
+        ("2026-11-02 09:59:59", "2026-11-02 10:00"),
+        ("2026-11-02", "2026-11-02 10:00"),
+        ("2026-11-02", "2026-11-02"),
+    ],
 )
 def test_with_min_lead_minutes_0_check_1b_never_fails(upload, compute, reported_at, visited_at):
     upload("leads", [lead(reported_at)])

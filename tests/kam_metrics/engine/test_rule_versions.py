@@ -42,11 +42,19 @@ def leads_per_week(upload, *mondays: str, phone_base: int = 13800000100):
 @pytest.mark.parametrize(
     ("effective_from", "week_46"),
     [
-        ("2026-11-09", ["2026-W46", 1, 0, Decimal("0.00"), True]),  # starts on the week's first day: it applies
-        ("2026-11-10", ["2026-W46", 1, 99, Decimal("99.00"), False]),  # the day after: the week keeps the old one
+        (
+            "2026-11-09",
+            ["2026-W46", 1, 0, Decimal("0.00"), True],
+        ),  # starts on the week's first day: it applies
+        (
+            "2026-11-10",
+            ["2026-W46", 1, 99, Decimal("99.00"), False],
+        ),  # the day after: the week keeps the old one
     ],
 )
-def test_a_week_is_assessed_with_the_version_in_force_on_its_first_day(store, upload, effective_from, week_46):
+def test_a_week_is_assessed_with_the_version_in_force_on_its_first_day(
+    store, upload, effective_from, week_46
+):
     leads_per_week(upload, "2026-11-02", "2026-11-09")
     rules = versions(
         {"effective_from": dt.date.fromisoformat(effective_from), "targets": {"numbers": 1}},
@@ -80,7 +88,11 @@ def test_missed_streak_counts_across_versions_and_each_week_flags_by_its_own_thr
     assert rows(weekly, "week", "missed_streak", "flag") == [
         ["2026-W45", 1, ""],
         ["2026-W46", 2, "warning"],  # base: warn after 2
-        ["2026-W47", 3, ""],  # warn after 5, review after 6: the streak goes on, the flag follows the week's rules
+        [
+            "2026-W47",
+            3,
+            "",
+        ],  # warn after 5, review after 6: the streak goes on, the flag follows the week's rules
         ["2026-W48", 4, ""],
         ["2026-W49", 5, "dismissal_review"],  # review after 3 from 11-30
     ]
@@ -104,8 +116,14 @@ def test_the_in_progress_week_shows_shortfalls_by_its_own_version(store, upload)
 
 
 def test_each_claim_lapses_by_the_protection_days_in_force_at_its_lead(store, upload):
-    upload("leads", [lead("2026-11-02 10:00", kam="张三", phone=P), lead("2026-11-06 10:00", kam="李四", phone=P2)])
-    upload("leads", [lead("2026-11-20 10:00", kam="王五", phone=P), lead("2026-11-20 10:00", kam="王五", phone=P2)])
+    upload(
+        "leads",
+        [lead("2026-11-02 10:00", kam="张三", phone=P), lead("2026-11-06 10:00", kam="李四", phone=P2)],
+    )
+    upload(
+        "leads",
+        [lead("2026-11-20 10:00", kam="王五", phone=P), lead("2026-11-20 10:00", kam="王五", phone=P2)],
+    )
     rules = versions({"effective_from": dt.date(2026, 11, 5), "protection_days": 1})
     assert attribution.choose_path(rules) == attribution.REFERENCE
     res = report.compute(store, rules)
@@ -131,7 +149,9 @@ def test_a_claim_won_under_lapsing_rules_still_lapses_after_a_change_to_never(st
 
 
 def test_the_fast_path_is_kept_while_no_version_lets_claims_lapse():
-    rules = versions({"effective_from": dt.date(2026, 11, 5), "min_lead_minutes": 30, "targets": {"numbers": 5}})
+    rules = versions(
+        {"effective_from": dt.date(2026, 11, 5), "min_lead_minutes": 30, "targets": {"numbers": 5}}
+    )
     assert attribution.choose_path(rules) == attribution.FAST
     assert attribution.choose_path(RuleSet()) == attribution.FAST
     assert attribution.choose_path(versions(protection_days=3)) == attribution.REFERENCE
