@@ -138,12 +138,16 @@ def next_week_start(as_of: dt.date, week_start: str = "monday") -> dt.date:
 
 def history(store: Store) -> pd.DataFrame:
     """Every version ever stored, oldest first (replaced_at null: in force), columns HISTORY_COLUMNS."""
-    frame = (
+    records = (
         store.cursor()
         .execute(f"select {', '.join(HISTORY_COLUMNS)} from rule_versions order by version_id")
-        .df()
+        .fetchall()
     )
-    return frame[HISTORY_COLUMNS]
+    # object columns: a base's effective_from and a live version's replaced_at stay None, dates stay dates
+    return pd.DataFrame(
+        {c: pd.Series([r[i] for r in records], dtype=object) for i, c in enumerate(HISTORY_COLUMNS)},
+        columns=HISTORY_COLUMNS,
+    )
 
 
 def import_legacy_rules_file(store: Store, path: str | Path, by: str) -> bool:
