@@ -35,7 +35,9 @@ class Attribution:
     commissions: pd.DataFrame
 
 
-def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa.Table]:
+def _fast_tables(
+    cur: duckdb.DuckDBPyConnection, check_lead_time: bool
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     """The reference pass for protection_days = 0, vectorised: (leads, visits, claims) as reference_tables
     builds them.
 
@@ -95,7 +97,9 @@ def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa
     )
     cur.register("kam_fast_claims", claims)
     try:
-        visits = sql.run(cur, "fct_visit_status_fast", honorifics=list(HONORIFICS)).to_arrow_table()
+        visits = sql.run(
+            cur, "fct_visit_status_fast", honorifics=list(HONORIFICS), check_lead_time=check_lead_time
+        ).to_arrow_table()
     finally:
         cur.unregister("kam_fast_claims")
     return lead_table, visits, claims.drop_columns(["claim_name"])
@@ -131,6 +135,11 @@ def choose_path(rules: Rules | RuleSet, path: str | None = None) -> str:
     return path
 
 
+def checks_lead_time(rules: Rules | RuleSet) -> bool:
+    """Whether visit check 1b can fail: some rule version has min_lead_minutes > 0 (SPEC §3)."""
+    return any(r.min_lead_minutes > 0 for _, r in as_ruleset(rules).versions)
+
+
 def rule_days(rules: Rules | RuleSet) -> pa.Table:
     """The table kam_rule_days the models join on a row's date: one row per rule version (its first day, and the
     keys the SQL applies by date: min_lead_minutes and the commission keys)."""
@@ -160,7 +169,7 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules | RuleSet, path: str 
     cur.register("kam_rule_days", rule_days(rules))
     try:
         if chosen == FAST:
-            lead_table, visit_table, claim_table = _fast_tables(cur)
+            lead_table, visit_table, claim_table = _fast_tables(cur, checks_lead_time(rules))
         else:
             lead_table, visit_table, claim_table = reference_tables(cur, rules)
         units = sql.run(cur, "fct_unit_status").to_arrow_table().to_pandas()

@@ -121,7 +121,8 @@ def protection_by_event(events: pa.Table, rules: RuleSet) -> int | list[int]:
 def reference_tables(cur: duckdb.DuckDBPyConnection, rules: RuleSet) -> tuple[pa.Table, pa.Table, pa.Table]:
     """(leads, visits, claims) from the reference pass (decide), for any protection_days; kam_rule_days
     (attribution.rule_days) must be registered on ``cur``."""
-    events = sql.run(cur, "int_events").to_arrow_table()
+    check_lead_time = any(r.min_lead_minutes > 0 for _, r in rules.versions)
+    events = sql.run(cur, "int_events", check_lead_time=check_lead_time).to_arrow_table()
     status, holder_at, _, claims = decide(events, protection_by_event(events, rules))
     events = events.append_column("status", pa.array(status, pa.string()))
     events = events.append_column("claim_kam", pa.array(holder_at, pa.string()))

@@ -1,6 +1,7 @@
 -- one row per stored visit (kam, phone, visited_at) with its SPEC §3 status, when claims never lapse
 -- Inputs registered by the caller: kam_fast_claims (claim_id, phone, kam, start_k, lapse_ts, claim_name) and
--- kam_rule_days (from_day, min_lead_minutes, …: one row per rule version, SPEC §6). Parameter: $honorifics (check 5).
+-- kam_rule_days (from_day, min_lead_minutes, …: one row per rule version, SPEC §6). Parameters: $honorifics (check 5),
+-- $check_lead_time (some version has min_lead_minutes > 0: without it check 1b costs nothing).
 with v as (
   select vs.*, late_key(vs.visited_at, vs.visited_at_date_only) as k, vs.visited_at::date as day,
          r.min_lead_minutes
@@ -9,8 +10,8 @@ with v as (
   select distinct phone from v
 ), reported as (
   select l.kam, l.phone, min(lead_key(l.reported_at, l.reported_at_date_only)) as first_lead_k,
-         min(l.reported_at) filter (where not l.reported_at_date_only) as first_timed_at,
-         min(l.reported_at::date) filter (where l.reported_at_date_only) as first_date_only_day
+         min(l.reported_at) filter (where $check_lead_time and not l.reported_at_date_only) as first_timed_at,
+         min(l.reported_at::date) filter (where $check_lead_time and l.reported_at_date_only) as first_date_only_day
   from leads l semi join (select distinct kam, phone from v) p using (kam, phone)
   group by l.kam, l.phone
 ), reg_day as (
@@ -22,7 +23,7 @@ with v as (
 ), checked as (
   select v.*, c.holder, c.claim_name,
          not coalesce(r.first_lead_k < v.k, false) as not_reported,
-         reported_too_late(v.min_lead_minutes, v.visited_at, v.visited_at_date_only, r.first_timed_at,
+         $check_lead_time and reported_too_late(v.min_lead_minutes, v.visited_at, v.visited_at_date_only, r.first_timed_at,
                            r.first_date_only_day) as too_late,
          coalesce(c.start_k <= v.k, false) as held,
          coalesce(rd.first_reg_date < v.day, false) or vd.first_visit_date < v.day as not_first

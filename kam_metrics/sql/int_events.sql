@@ -1,5 +1,6 @@
 -- one row per stored lead (etype 0) and visit (etype 1), with the checks that need no claim state, in decision order
 -- Input registered by the caller: kam_rule_days (from_day, min_lead_minutes, …: one row per rule version, SPEC §6).
+-- Parameter: $check_lead_time (some version has min_lead_minutes > 0: without it check 1b costs nothing).
 with l as (
   select upload_id, sheet, row_no, kam, phone, customer_name, reported_at as at_ts,
          reported_at_date_only as date_only, lead_key(reported_at, reported_at_date_only) as k
@@ -14,8 +15,8 @@ with l as (
 ), reported as (
   -- the KAM's first lead for the phone: a lead before the visit exists when it is before
   select l.kam, l.phone, min(l.k) as first_lead_k,
-         min(l.at_ts) filter (where not l.date_only) as first_timed_at,
-         min(l.at_ts::date) filter (where l.date_only) as first_date_only_day
+         min(l.at_ts) filter (where $check_lead_time and not l.date_only) as first_timed_at,
+         min(l.at_ts::date) filter (where $check_lead_time and l.date_only) as first_date_only_day
   from l semi join (select distinct kam, phone from v) p using (kam, phone)
   group by l.kam, l.phone
 ), lead_events as (
@@ -31,7 +32,7 @@ with l as (
          v.k, epoch(v.at_ts)::bigint as ts,
          false as overlap,
          not coalesce(r.first_lead_k < v.k, false) as not_reported,
-         reported_too_late(v.min_lead_minutes, v.at_ts, v.date_only, r.first_timed_at, r.first_date_only_day)
+         $check_lead_time and reported_too_late(v.min_lead_minutes, v.at_ts, v.date_only, r.first_timed_at, r.first_date_only_day)
            as too_late,
          coalesce(reg.first_reg_date < v.at_ts::date, false) or fv.first_visit_date < v.at_ts::date as not_first
   from v left join int_first_registration reg using (phone) left join first_visit fv using (phone)

@@ -65,7 +65,7 @@ def test_int_events_has_one_row_per_lead_and_visit_and_no_nulls_where_none_may_b
     """int_events reads the rule versions the attribution registers (kam_rule_days: 1b's min_lead_minutes)."""
     cur = sample.cursor()
     cur.register("kam_rule_days", attribution.rule_days(Rules()))
-    frame = sql.run(cur, "int_events").to_arrow_table().to_pandas()
+    frame = sql.run(cur, "int_events", check_lead_time=True).to_arrow_table().to_pandas()
     assert len(frame) == sum(sample.counts()[k] for k in ("leads", "visits"))
     assert not frame.duplicated(["etype", "upload_id", "sheet", "row_no"]).any()
     assert frame[["kam", "phone", "at_ts", "k", "ts", "overlap", "too_late"]].notna().all().all()
