@@ -39,7 +39,7 @@ class Results:
     registrations: pd.DataFrame
     rejected: pd.DataFrame
     warnings: pd.DataFrame
-    rule_set: RuleSet  # every version the results were computed with (base + changes, SPEC §6)
+    rule_versions: RuleSet  # every version the results were computed with (base + changes, SPEC §6)
 
     def __post_init__(self) -> None:
         for name, expected in RESULT_COLUMNS.items():
@@ -104,7 +104,7 @@ def _compute(
         registrations=sql.run(cur, "stg_registrations").to_arrow_table().to_pandas(),
         rejected=sql.run(cur, "fct_rejected").to_arrow_table().to_pandas(),
         warnings=sql.run(cur, "fct_warnings").to_arrow_table().to_pandas(),
-        rule_set=rules,
+        rule_versions=rules,
     )
 
 

@@ -58,7 +58,7 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         "rejected": rejected,
         "warnings": warnings,
         "rules": rules_rows(
-            results.rule_set.base, [(c.effective_from, c.values) for c in results.rule_set.changes]
+            results.rule_versions.base, [(c.effective_from, c.values) for c in results.rule_versions.changes]
         ),
     }
     if kam is not None:

@@ -211,7 +211,7 @@ def test_a_rule_set_without_changes_computes_exactly_as_its_base(store, upload):
     plain, as_set = report.compute(store, base), report.compute(store, RuleSet(base=base))
     for name in ("weekly", "statement", "summary", "leads", "visits", "commissions"):
         assert getattr(plain, name).equals(getattr(as_set, name)), name
-    assert plain.rule_set == as_set.rule_set == RuleSet(base=base)
+    assert plain.rule_versions == as_set.rule_versions == RuleSet(base=base)
 
 
 def test_results_rules_are_the_version_in_force_on_as_of(store, upload):
@@ -223,9 +223,9 @@ def test_results_rules_are_the_version_in_force_on_as_of(store, upload):
 
 def test_compute_without_rules_uses_the_stored_rules(store, upload):
     leads_per_week(upload, "2026-11-02")
-    assert report.compute(store).rule_set == RuleSet()
+    assert report.compute(store).rule_versions == RuleSet()
     stored = versions({"effective_from": dt.date(2026, 11, 9), "targets": {"numbers": 1}}, **QUIET)
     rules_table.set_rules(store, stored, "test")
     res = report.compute(store, as_of=dt.date(2026, 11, 15))
-    assert res.rule_set == stored
+    assert res.rule_versions == stored
     assert rows(res.weekly, "week", "met") == [["2026-W45", True], ["2026-W46", False]]

@@ -75,7 +75,7 @@ def test_chinese_rule_values_that_are_codes_are_words_and_lists_are_text(mixed_r
             "commission": {"visit_share_source": "company", "visit_share": 0.35},
         }
     )
-    changed = dataclasses.replace(mixed_results, rules=rules, rule_set=RuleSet(base=rules))
+    changed = dataclasses.replace(mixed_results, rules=rules, rule_versions=RuleSet(base=rules))
     en = {r[0]: r[1] for r in rules_sheet(written(changed, True, "en"), "rules")}
     zh = {r[0]: r[1] for r in rules_sheet(written(changed, True, "zh"), "规则")}
     assert (en["week_start"], en["excused_weeks"], en["commission.visit_share_source"]) == (
@@ -120,3 +120,20 @@ def test_a_key_the_order_does_not_know_follows_the_known_keys():
 
 def test_the_order_is_the_rules_files_and_covers_every_rule_key():
     assert [key for key, _ in Rules().flat()] == list(RULE_ORDER)
+
+
+def test_the_rules_sheet_of_a_report_lists_the_changes_it_was_computed_with(store, upload):
+    from kam_metrics.contract.rules import parse_ruleset_text
+    from kam_metrics.engine import report
+    from kam_metrics.export.workbook import write_workbook
+
+    upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "张三", "phone": "13800000001"}])
+    rules = parse_ruleset_text(
+        "[[changes]]\neffective_from = 2026-11-09\ntargets = { numbers = 60 }\nmin_lead_minutes = 30\n"
+    )
+    buffer = io.BytesIO()
+    write_workbook(report.compute(store, rules), buffer, "en")
+    assert rules_sheet(buffer.getvalue(), "rules")[len(DEFAULTS_EN) :] == [
+        ("min_lead_minutes", "30", dt.datetime(2026, 11, 9)),
+        ("targets.numbers", "60", dt.datetime(2026, 11, 9)),
+    ]
