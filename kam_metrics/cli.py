@@ -7,7 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from kam_metrics.contract.rules import RulesError, load_rules
+from kam_metrics.commands import rules as rules_command
+from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.faults import StoreError
 from kam_metrics.ingest.reader import UnreadableFile
@@ -35,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the result workbook (SPEC §7)")
     p.add_argument("--db", type=Path, default=None)
-    p.add_argument("--rules", type=Path, default=None, help="rules file (TOML); defaults apply without one")
+    p.add_argument(
+        "--rules", type=Path, default=None, help="rules file (TOML) for this run instead of the stored rules"
+    )
     p.add_argument(
         "--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
     )
@@ -67,6 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--db", type=Path, default=None)
     p.add_argument("--out", type=Path, required=True, help="an empty or new folder")
+    rules_command.add_parsers(sub)
     return parser
 
 
@@ -91,6 +95,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from kam_metrics.ingest.maintenance import open_for_rebuild
+    if (done := rules_command.run(args, lang)) is not None:
+        return done
     from kam_metrics.ingest.store import Store
 
     try:
@@ -187,8 +193,8 @@ def _report(store, args, lang: str) -> int:
     from kam_metrics.engine import report
     from kam_metrics.export import workbook as export
 
-    try:
-        rules = load_rules(args.rules)
+    try:  # the file given for this run, else the stored rules (compute reads them in its snapshot)
+        rules = load_ruleset(args.rules) if args.rules is not None else None
     except RulesError as e:
         print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
         return 2
