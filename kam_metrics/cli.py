@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 from kam_metrics.contract.rules import RulesError, load_rules
+from kam_metrics.commands import close as close_commands
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.reader import UnreadableFile
 
@@ -56,6 +57,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("rebuild", help="recreate the store from the kept copies of every upload")
     p.add_argument("--db", type=Path, default=None)
+    close_commands.add_parsers(sub)
     return parser
 
 
@@ -75,6 +77,8 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.template_written", lang, path=args.out))
         return 0
 
+    if (code := close_commands.run(args, lang)) is not None:
+        return code
     from kam_metrics.ingest.store import Store
 
     try:

@@ -21,10 +21,17 @@ SIGN = {"commission": 1, "clawback": -1, "fine": -1}  # an item's effect on net 
 STATEMENT_COLUMNS = list(RESULT_COLUMNS["statement"])
 SUMMARY_COLUMNS = list(RESULT_COLUMNS["summary"])
 ADJUSTMENT_COLUMNS = list(RESULT_COLUMNS["adjustments"])
-# Which stored rows can explain a change of a deal's credit, most telling first (a weekly deal export repeats
-# old deals, so a deal row explains only changes of the deal itself).
-_CREDIT_SHEETS = ("registrations", "leads", "visits", "deals")
-_DEAL_SHEETS = ("deals", "registrations", "leads", "visits")
+# Which stored rows can explain each kind of change, most telling first: a registry row takes a credit away, a
+# lead or visit of another KAM moves it, a deal row brings a new or changed deal (a weekly deal export repeats
+# old deals, so a deal row comes last where the deal itself did not change).
+_WEEK_SHEETS = ("units", "leads", "visits")
+_SHEETS_FOR = {
+    "credit_none": ("registrations", "leads", "visits", "deals"),
+    "credit_moved": ("leads", "visits", "registrations", "deals"),
+    "credit_new": ("deals", "leads", "visits", "registrations"),
+    "credit_changed": ("visits", "leads", "deals", "registrations"),
+}
+_DEAL_SHEETS = ("deals",)
 
 
 def next_month(month: str) -> str:
@@ -43,6 +50,14 @@ def months_from(start: str, stop: str) -> list[str]:
         out.append(start)
         start = next_month(start)
     return out
+
+
+def week_first_day(ref: str) -> dt.date:
+    """The first day of a fine's week from its ref: an ISO week name (weeks starting on Monday) or the date."""
+    if "-W" in ref:
+        year, week = ref.split("-W")
+        return dt.date.fromisocalendar(int(year), int(week), 1)
+    return dt.date.fromisoformat(ref)
 
 
 def deal_ref(prop: str, phone: str, signed: object) -> str:
@@ -195,16 +210,16 @@ class _Explainer:
         if kind == "fine":
             week = self.week.get((kam, ref))
             if week is None:
-                return "week_gone", {}, ("units", "leads", "visits")
+                return "week_gone", {}, _WEEK_SHEETS
             counts = {k: week[k] for k in ("units", "batches", "numbers")}
-            return "fine_counts", counts, ("units", "leads", "visits")
+            return "fine_counts", counts, _WEEK_SHEETS
         deal = self.deal.get(ref)
         if deal is None:
             return "deal_gone", {}, _DEAL_SHEETS
         if deal["kam"] != kam or deal["type"] == "unattributed":
             if deal["type"] == "unattributed":
-                return "credit_none", {"reason": deal["reason"]}, _CREDIT_SHEETS
-            return "credit_moved", {"other": deal["kam"]}, _CREDIT_SHEETS
+                return "credit_none", {"reason": deal["reason"]}, _SHEETS_FOR["credit_none"]
+            return "credit_moved", {"other": deal["kam"]}, _SHEETS_FOR["credit_moved"]
         if kind == "clawback":
             if deal["status"] != "cancelled":
                 return "cancel_gone", {}, _DEAL_SHEETS
@@ -214,8 +229,8 @@ class _Explainer:
             if was == ZERO:
                 return "cancel_new", {"date": day}, _DEAL_SHEETS
         if was == ZERO:
-            return "credit_new", {"type": deal["type"]}, _CREDIT_SHEETS
-        return "credit_changed", {"type": deal["type"]}, _CREDIT_SHEETS
+            return "credit_new", {"type": deal["type"]}, _SHEETS_FOR["credit_new"]
+        return "credit_changed", {"type": deal["type"]}, _SHEETS_FOR["credit_changed"]
 
 
 def _late_rows(cur, frozen: Frozen, changed, deals: dict[str, dict]) -> dict[tuple, list]:
@@ -248,26 +263,30 @@ def _late_rows(cur, frozen: Frozen, changed, deals: dict[str, dict]) -> dict[tup
             if kind != "fine":
                 found[("deal", ref)] = by_phone.get(ref.split(" · ")[-2], [])
     if weeks:
-        kams = sorted({kam for kam, _ in weeks})
-        cur.register("kam_close_kams", pa.table({"kam": pa.array(kams, pa.string())}))
+        starts = [week_first_day(ref) for _, ref in weeks]
+        cur.register(
+            "kam_close_weeks",
+            pa.table({
+                "kam": pa.array([kam for kam, _ in weeks], pa.string()),
+                "ref": pa.array([ref for _, ref in weeks], pa.string()),
+                "start": pa.array(starts, pa.date32()),
+            }),
+        )  # fmt: skip
         try:
             got = cur.execute(
-                """with late as (select upload_id, uploaded_at from uploads where uploaded_at > ?)
-                   select 'units', kam, date, uploaded_at from units join late using (upload_id)
-                     where kam in (select kam from kam_close_kams)
-                   union all select 'leads', kam, reported_at, uploaded_at from leads join late using (upload_id)
-                     where kam in (select kam from kam_close_kams)
-                   union all select 'visits', kam, visited_at, uploaded_at from visits join late using (upload_id)
-                     where kam in (select kam from kam_close_kams)""",
+                """with late as (select upload_id, uploaded_at from uploads where uploaded_at > ?),
+                   rows as (
+                     select 'units' as sheet, kam, date as at, uploaded_at from units join late using (upload_id)
+                     union all select 'leads', kam, reported_at, uploaded_at from leads join late using (upload_id)
+                     union all select 'visits', kam, visited_at, uploaded_at from visits join late using (upload_id))
+                   select w.kam, w.ref, r.sheet, r.at, r.uploaded_at from kam_close_weeks w
+                   join rows r on r.kam = w.kam and r.at >= w.start and r.at < w.start + interval 7 day""",
                 [after],
             ).fetchall()
         finally:
-            cur.unregister("kam_close_kams")
-        by_kam = defaultdict(list)
-        for sheet, kam, at, uploaded in got:
-            by_kam[kam].append((sheet, at, uploaded))
-        for kam, ref in weeks:
-            found[("week", kam, ref)] = by_kam.get(kam, [])
+            cur.unregister("kam_close_weeks")
+        for kam, ref, sheet, at, uploaded in got:
+            found[("week", kam, ref)].append((sheet, at, uploaded))
     return found
 
 
