@@ -7,8 +7,8 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from kam_metrics.contract.rules import RulesError, load_rules
 from kam_metrics.commands import close as close_commands
+from kam_metrics.contract.rules import RulesError, load_rules
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.reader import UnreadableFile
 

@@ -25,7 +25,9 @@ def add_parsers(sub) -> None:
     p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KAM_DB or data/kam.duckdb)")
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--rules", type=Path, default=None, help="rules file (TOML) to compute the month with")
-    p.add_argument("--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)")
+    p.add_argument(
+        "--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
+    )
 
     p = sub.add_parser("reopen", help="reopen the latest closed month, with a reason")
     p.add_argument("--db", type=Path, default=None)
@@ -58,7 +60,9 @@ def run(args, lang: str) -> int | None:
                 print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
                 return 2
             done = closes.close_month(store, args.month, by, rules, args.as_of)
-            print(t("close.closed", lang, **{k: done[k] for k in ("month", "close_id", "items", "adjustments")}))
+            print(
+                t("close.closed", lang, **{k: done[k] for k in ("month", "close_id", "items", "adjustments")})
+            )
             if done["implicit"]:
                 print(t("close.closed_implicit", lang, months=", ".join(done["implicit"])))
         elif args.command == "reopen":
@@ -82,7 +86,17 @@ def _print_closes(frame, lang: str) -> None:
     if frame.empty:
         print(t("close.none", lang))
         return
-    columns = ("close_id", "month", "implicit", "closed_at", "closed_by", "as_of", "items", "adjustments", "state")
+    columns = (
+        "close_id",
+        "month",
+        "implicit",
+        "closed_at",
+        "closed_by",
+        "as_of",
+        "items",
+        "adjustments",
+        "state",
+    )
     print("\t".join(t(f"close.col.{c}", lang) for c in columns))
     for r in frame.itertuples(index=False):
         state = (
@@ -92,7 +106,17 @@ def _print_closes(frame, lang: str) -> None:
         )
         implicit = t("ui.yes", lang) if r.implicit else t("ui.no", lang)
         as_of = "" if r.as_of is None or r.as_of != r.as_of else f"{r.as_of:%Y-%m-%d}"  # NaT != NaT
-        cells = (r.close_id, r.month, implicit, r.closed_at, r.closed_by, as_of, r.items, r.adjustments, state)
+        cells = (
+            r.close_id,
+            r.month,
+            implicit,
+            r.closed_at,
+            r.closed_by,
+            as_of,
+            r.items,
+            r.adjustments,
+            state,
+        )
         print("\t".join(str(c) for c in cells))
 
 

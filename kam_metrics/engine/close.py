@@ -223,7 +223,9 @@ class _Explainer:
         if kind == "clawback":
             if deal["status"] != "cancelled":
                 return "cancel_gone", {}, _DEAL_SHEETS
-            day = f"{pd.Timestamp(deal['cancelled_at']):%Y-%m-%d}" if not pd.isna(deal["cancelled_at"]) else ""
+            day = (
+                f"{pd.Timestamp(deal['cancelled_at']):%Y-%m-%d}" if not pd.isna(deal["cancelled_at"]) else ""
+            )
             if not day.startswith(source_month):
                 return "cancel_moved", {"date": day}, _DEAL_SHEETS
             if was == ZERO:
@@ -303,7 +305,13 @@ def describe(reason: str, lang: str) -> str:
     paid, now = (f"{Decimal(r[k]):,.2f}" for k in ("paid", "now"))
     if r.get("cause"):
         c = r["cause"]
-        cause = t("close.cause", lang, sheet=t(f"close.sheet.{c['sheet']}", lang), date=c["date"], uploaded=c["uploaded"])
+        cause = t(
+            "close.cause",
+            lang,
+            sheet=t(f"close.sheet.{c['sheet']}", lang),
+            date=c["date"],
+            uploaded=c["uploaded"],
+        )
         return t("close.reason_with_cause", lang, item=item, paid=paid, now=now, cause=cause, why=why)
     return t("close.reason", lang, item=item, paid=paid, now=now, why=why)
 
@@ -332,7 +340,12 @@ def settle(
     def cell(kam: str, month: str, closed: bool) -> dict:
         c = cells.get((kam, month))
         if c is None:
-            c = cells[(kam, month)] = {"commission": ZERO, "clawback": ZERO, "fines": ZERO, "adjustments": ZERO}
+            c = cells[(kam, month)] = {
+                "commission": ZERO,
+                "clawback": ZERO,
+                "fines": ZERO,
+                "adjustments": ZERO,
+            }
             c["closed"] = closed
         return c
 
@@ -357,8 +370,15 @@ def settle(
             c["adjustments"] += SIGN[kind] * amount
             frozen_adjustments.append(
                 {
-                    "kam": kam, "month": close_month, "source_month": source_month, "kind": kind, "ref": ref,
-                    "amount": SIGN[kind] * amount, "reason": reason, "change": amount, "closed": True,
+                    "kam": kam,
+                    "month": close_month,
+                    "source_month": source_month,
+                    "kind": kind,
+                    "ref": ref,
+                    "amount": SIGN[kind] * amount,
+                    "reason": reason,
+                    "change": amount,
+                    "closed": True,
                 }  # fmt: skip
             )
         else:
@@ -379,7 +399,8 @@ def settle(
     ]
     statement = pd.DataFrame(rows, columns=STATEMENT_COLUMNS)
     adjusted = pd.DataFrame(
-        [{**a, "team": teams.get(a["kam"], "")} for a in frozen_adjustments + live], columns=ADJUSTMENT_COLUMNS
+        [{**a, "team": teams.get(a["kam"], "")} for a in frozen_adjustments + live],
+        columns=ADJUSTMENT_COLUMNS,
     )
     adjusted = adjusted.sort_values(["month", "kam", "source_month", "kind", "ref"], kind="stable")
     return statement, _summary(summary, statement, teams), adjusted.reset_index(drop=True)
@@ -411,7 +432,9 @@ def _summary(summary: pd.DataFrame, statement: pd.DataFrame, teams: dict[str, st
         )  # fmt: skip
         summary = pd.concat([summary, added], ignore_index=True)
     got = [totals.get(k, [ZERO] * 5) for k in summary["kam"].tolist()]
-    for i, name in enumerate(("commission_total", "clawback_total", "fines_total", "adjustments_total", "net_total")):
+    for i, name in enumerate(
+        ("commission_total", "clawback_total", "fines_total", "adjustments_total", "net_total")
+    ):
         summary[name] = pd.Series([g[i] for g in got], index=summary.index, dtype=object)
     return summary[SUMMARY_COLUMNS]
 
@@ -430,6 +453,7 @@ def frozen_items(results, month: str) -> list[tuple]:
     if len(adj):
         landing = adj[(adj["month"] == month) & ~adj["closed"].astype(bool)]
         items += [
-            (r.kam, r.kind, r.ref, r.source_month, r.change, True, r.reason) for r in landing.itertuples(index=False)
+            (r.kam, r.kind, r.ref, r.source_month, r.change, True, r.reason)
+            for r in landing.itertuples(index=False)
         ]
     return items

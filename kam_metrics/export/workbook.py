@@ -52,8 +52,12 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         reason=[describe_adjustment(r, lang) for r in results.adjustments["reason"]]
     )
     commissions = results.commissions
-    if len(commissions):  # §7 v1.2: cancelled_at is filled on clawback lines (a commission line keeps its month)
-        commissions = commissions.assign(cancelled_at=commissions["cancelled_at"].where(commissions["line"] == "clawback"))
+    if len(
+        commissions
+    ):  # §7 v1.2: cancelled_at is filled on clawback lines (a commission line keeps its month)
+        commissions = commissions.assign(
+            cancelled_at=commissions["cancelled_at"].where(commissions["line"] == "clawback")
+        )
     frames = {
         "summary": results.summary,
         "weekly": results.weekly,
@@ -68,7 +72,16 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         "rules": rules_rows(results.rules),
     }
     if kam is not None:
-        for name in ("summary", "weekly", "statement", "commissions", "leads", "visits", "units", "adjustments"):
+        for name in (
+            "summary",
+            "weekly",
+            "statement",
+            "commissions",
+            "leads",
+            "visits",
+            "units",
+            "adjustments",
+        ):
             frames[name] = frames[name][frames[name]["kam"] == kam]
         frames["rejected"] = frames["rejected"].iloc[0:0]
         frames["warnings"] = frames["warnings"].iloc[0:0]
