@@ -70,23 +70,23 @@ class Frozen:
     """The live closes (never reopened) and their frozen items."""
 
     latest: str
-    closes: list[tuple[str, dt.datetime]]  # (month, closed_at), by month
+    closes: list[tuple[str, int]]  # (month, the newest upload id it saw), by month
     items: list[tuple]  # (close_month, kam, kind, ref, source_month, amount, is_adjustment, reason)
 
     @property
     def open_month(self) -> str:
         return next_month(self.latest)
 
-    def closed_at(self, month: str) -> dt.datetime:
-        """When ``month`` was closed: by its own close, or by the first later one (a month before every stored
-        close is closed by the first)."""
-        return next(at for m, at in self.closes if m >= month)
+    def seen(self, month: str) -> int:
+        """The newest upload id the close of ``month`` saw: its own close's, or the first later one's (a month
+        before every stored close was closed by the first)."""
+        return next(seen for m, seen in self.closes if m >= month)
 
 
 def read(cur: duckdb.DuckDBPyConnection) -> Frozen | None:
     """The live closes and items in ``cur``'s snapshot; None (one tiny query) when no month is closed."""
     closes = cur.execute(
-        "select month, closed_at from closes where reopened_at is null order by month"
+        "select month, coalesce(last_upload_id, 0) from closes where reopened_at is null order by month"
     ).fetchall()
     if not closes:
         return None
@@ -195,11 +195,11 @@ class _Explainer:
     def __call__(self, source_month: str, kam: str, kind: str, ref: str, was: Decimal, now: Decimal) -> dict:
         why, values, sheets = self._why(source_month, kam, kind, ref, was)
         cause = None
-        after = self.frozen.closed_at(source_month)
+        seen = self.frozen.seen(source_month)
         key = ("week", kam, ref) if kind == "fine" else ("deal", ref)
-        candidates = [r for r in self.rows.get(key, []) if r[2] > after and r[0] in sheets]
+        candidates = [r for r in self.rows.get(key, []) if r[3] > seen and r[0] in sheets]
         if candidates:
-            sheet, at, uploaded = max(candidates, key=lambda r: (-sheets.index(r[0]), r[2], r[1]))
+            sheet, at, uploaded, _ = max(candidates, key=lambda r: (-sheets.index(r[0]), r[3], r[1]))
             cause = {"sheet": sheet, "date": f"{at:%Y-%m-%d}", "uploaded": f"{uploaded:%Y-%m-%d}"}
         return {
             "kind": kind, "ref": ref, "source_month": source_month, "paid": str(was), "now": str(now),
@@ -236,7 +236,8 @@ class _Explainer:
 
 
 def _late_rows(cur, frozen: Frozen, changed, deals: dict[str, dict]) -> dict[tuple, list]:
-    """Stored rows about the changed items uploaded after the earliest close: (sheet, row date, uploaded_at)."""
+    """Stored rows about the changed items uploaded after the earliest close: (sheet, row date, uploaded_at,
+    upload_id)."""
     after = frozen.closes[0][1]
     phones = sorted({r.split(" · ")[-2] for (_, _, kind, r), _, _ in changed if kind != "fine"})
     weeks = [(kam, ref) for (_, kam, kind, ref), _, _ in changed if kind == "fine"]
@@ -245,22 +246,22 @@ def _late_rows(cur, frozen: Frozen, changed, deals: dict[str, dict]) -> dict[tup
         cur.register("kam_close_phones", pa.table({"phone": pa.array(phones, pa.string())}))
         try:
             got = cur.execute(
-                """with late as (select upload_id, uploaded_at from uploads where uploaded_at > ?)
-                   select 'registrations', phone, registered_at, uploaded_at from registrations join late using (upload_id)
+                """with late as (select upload_id, uploaded_at from uploads where upload_id > ?)
+                   select 'registrations', phone, registered_at, uploaded_at, upload_id from registrations join late using (upload_id)
                      where phone in (select phone from kam_close_phones)
-                   union all select 'leads', phone, reported_at, uploaded_at from leads join late using (upload_id)
+                   union all select 'leads', phone, reported_at, uploaded_at, upload_id from leads join late using (upload_id)
                      where phone in (select phone from kam_close_phones)
-                   union all select 'visits', phone, visited_at, uploaded_at from visits join late using (upload_id)
+                   union all select 'visits', phone, visited_at, uploaded_at, upload_id from visits join late using (upload_id)
                      where phone in (select phone from kam_close_phones)
-                   union all select 'deals', phone, signed_at, uploaded_at from deals join late using (upload_id)
+                   union all select 'deals', phone, signed_at, uploaded_at, upload_id from deals join late using (upload_id)
                      where phone in (select phone from kam_close_phones)""",
                 [after],
             ).fetchall()
         finally:
             cur.unregister("kam_close_phones")
         by_phone = defaultdict(list)
-        for sheet, phone, at, uploaded in got:
-            by_phone[phone].append((sheet, at, uploaded))
+        for sheet, phone, at, uploaded, upload_id in got:
+            by_phone[phone].append((sheet, at, uploaded, upload_id))
         for (_, _, kind, ref), _, _ in changed:
             if kind != "fine":
                 found[("deal", ref)] = by_phone.get(ref.split(" · ")[-2], [])
@@ -276,19 +277,19 @@ def _late_rows(cur, frozen: Frozen, changed, deals: dict[str, dict]) -> dict[tup
         )  # fmt: skip
         try:
             got = cur.execute(
-                """with late as (select upload_id, uploaded_at from uploads where uploaded_at > ?),
+                """with late as (select upload_id, uploaded_at from uploads where upload_id > ?),
                    rows as (
-                     select 'units' as sheet, kam, date as at, uploaded_at from units join late using (upload_id)
-                     union all select 'leads', kam, reported_at, uploaded_at from leads join late using (upload_id)
-                     union all select 'visits', kam, visited_at, uploaded_at from visits join late using (upload_id))
-                   select w.kam, w.ref, r.sheet, r.at, r.uploaded_at from kam_close_weeks w
+                     select 'units' as sheet, kam, date as at, uploaded_at, upload_id from units join late using (upload_id)
+                     union all select 'leads', kam, reported_at, uploaded_at, upload_id from leads join late using (upload_id)
+                     union all select 'visits', kam, visited_at, uploaded_at, upload_id from visits join late using (upload_id))
+                   select w.kam, w.ref, r.sheet, r.at, r.uploaded_at, r.upload_id from kam_close_weeks w
                    join rows r on r.kam = w.kam and r.at >= w.start and r.at < w.start + interval 7 day""",
                 [after],
             ).fetchall()
         finally:
             cur.unregister("kam_close_weeks")
-        for kam, ref, sheet, at, uploaded in got:
-            found[("week", kam, ref)].append((sheet, at, uploaded))
+        for kam, ref, sheet, at, uploaded, upload_id in got:
+            found[("week", kam, ref)].append((sheet, at, uploaded, upload_id))
     return found
 
 

@@ -76,13 +76,17 @@ def close_month(
         if disputes:
             raise CloseRefused("dispute_open", month=month, ids=", ".join(f"#{d[0]}" for d in disputes))
         now = dt.datetime.now().replace(microsecond=0)
+        seen = cur.execute(
+            """select greatest(coalesce((select max(upload_id) from uploads), 0),
+                               coalesce((select max(value::integer) from meta where key = 'last_upload_id'), 0))"""
+        ).fetchone()[0]
         close_id = None
         for m in [*between, month]:
             close_id = cur.execute("select coalesce(max(close_id), 0) + 1 from closes").fetchone()[0]
             cur.execute(
-                """insert into closes (close_id, month, closed_at, closed_by, as_of, implicit)
-                   values (?, ?, ?, ?, ?, ?)""",
-                [close_id, m, now, by, results.as_of, m != month],
+                """insert into closes (close_id, month, closed_at, closed_by, as_of, implicit, last_upload_id)
+                   values (?, ?, ?, ?, ?, ?, ?)""",
+                [close_id, m, now, by, results.as_of, m != month, seen],
             )
         items = period_close.frozen_items(results, month)
         if items:
