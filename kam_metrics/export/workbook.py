@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
-from kam_metrics.engine.close import describe as describe_adjustment
+from kam_metrics.engine.close_reasons import describe as describe_adjustment
 from kam_metrics.engine.report import Results, describe_problems, describe_warning
 from kam_metrics.export.bulk import BulkRows
 from kam_metrics.export.rules_sheet import rules_rows

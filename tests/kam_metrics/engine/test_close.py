@@ -9,7 +9,7 @@ import pytest
 
 from kam_metrics.contract.rules import rules_from_dict
 from kam_metrics.engine import report
-from kam_metrics.engine.close import describe
+from kam_metrics.engine.close_reasons import describe
 from kam_metrics.ingest.closes import close_month, reopen_month
 
 # One valid lead a week meets it; a missed week costs 50. Units and batches are not assessed.
