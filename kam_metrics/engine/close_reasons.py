@@ -50,9 +50,12 @@ class Explainer:
                     }  # fmt: skip
         self.frozen = frozen
         self.rows = _late_rows(cur, frozen, changed, self.deal)
+        self.first_stored = _first_stored(cur, deals)
 
     def __call__(self, source_month: str, kam: str, kind: str, ref: str, was: Decimal, now: Decimal) -> dict:
         why, values, sheets = self._why(source_month, kam, kind, ref, was)
+        if why == "credit_new" and self.first_stored.get(ref, 0) > self.frozen.seen(source_month):
+            why = "deal_new"  # the deal itself arrived after its month was closed
         cause = None
         seen = self.frozen.seen(source_month)
         key = ("week", kam, ref) if kind == "fine" else ("deal", ref)
@@ -92,6 +95,18 @@ class Explainer:
         if was == ZERO:
             return "credit_new", {"type": deal["type"]}, _SHEETS_FOR["credit_new"]
         return "credit_changed", {"type": deal["type"]}, _SHEETS_FOR["credit_changed"]
+
+
+def _first_stored(cur, refs: set[str]) -> dict[str, int]:
+    """ref → the first upload holding the deal (its rows of every upload, not only the current one)."""
+    if not refs:
+        return {}
+    phones = sorted({r.split(" · ")[-2] for r in refs})
+    got = cur.execute(
+        "select property, phone, signed_at, min(upload_id) from deals where list_contains(?, phone) group by all",
+        [phones],
+    ).fetchall()
+    return {deal_ref(p, ph, at): first for p, ph, at, first in got}
 
 
 def _late_rows(cur, frozen: Frozen, changed, deals: dict[str, dict]) -> dict[tuple, list]:

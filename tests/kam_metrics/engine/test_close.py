@@ -227,6 +227,10 @@ def test_a_month_without_rows_is_closed_implicitly_and_a_row_appearing_for_it_la
         {"kam": "张三", "month": "2026-12", "source_month": "2026-10", "kind": "commission",
          "ref": "C-1 · 13800000005 · 2026-10-15", "amount": D("200.00")},
     ]  # fmt: skip
+    assert describe(results.adjustments["reason"][0], "en") == (
+        "commission of C-1 · 13800000005 · 2026-10-15 in 2026-10: paid 0.00, now 200.00 — deal row of 2026-10-15 "
+        f"uploaded on {TODAY}: a deal of this month stored after the month was closed (lead deal)"
+    )
     assert rows(results.statement) == [
         statement_row("张三", "2026-09", closed=True),
         statement_row("张三", "2026-11", commission=200, closed=True),
