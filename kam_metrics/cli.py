@@ -7,6 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from kam_metrics.commands import close as close_commands
 from kam_metrics.commands import rules as rules_command
 from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
@@ -71,6 +72,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=None)
     p.add_argument("--out", type=Path, required=True, help="an empty or new folder")
     rules_command.add_parsers(sub)
+    close_commands.add_parsers(sub)
     return parser
 
 
@@ -95,8 +97,11 @@ def main(argv: list[str] | None = None) -> int:
         return 0
 
     from kam_metrics.ingest.maintenance import open_for_rebuild
+
     if (done := rules_command.run(args, lang)) is not None:
         return done
+    if (code := close_commands.run(args, lang)) is not None:
+        return code
     from kam_metrics.ingest.store import Store
 
     try:

@@ -15,6 +15,7 @@ from kam_metrics import sql
 from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
 from kam_metrics.engine import assessment, attribution, statement
+from kam_metrics.engine import close as period_close
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 
@@ -40,6 +41,7 @@ class Results:
     rejected: pd.DataFrame
     warnings: pd.DataFrame
     rule_versions: RuleSet  # every version the results were computed with (base + changes, SPEC §6)
+    adjustments: pd.DataFrame  # §9: frozen and open-month adjustments (engine/close.py)
 
     def __post_init__(self) -> None:
         for name, expected in RESULT_COLUMNS.items():
@@ -86,6 +88,7 @@ def _compute(
     teams = dict(zip(kams["kam"], kams["team"], strict=True))
     months = statement.monthly(attr.commissions, weekly, teams)
     summary = statement.summary(kams, weekly, months)
+    months, summary, adjustments = period_close.settle(cur, months, summary, attr.commissions, weekly, teams)
     for frame in (attr.leads, attr.visits, attr.units, attr.commissions):
         frame.insert(1, "team", _teams_of(frame["kam"], teams))
     return Results(
@@ -105,6 +108,7 @@ def _compute(
         rejected=sql.run(cur, "fct_rejected").to_arrow_table().to_pandas(),
         warnings=sql.run(cur, "fct_warnings").to_arrow_table().to_pandas(),
         rule_versions=rules,
+        adjustments=adjustments,
     )
 
 

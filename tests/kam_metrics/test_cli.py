@@ -27,6 +27,7 @@ REPORT_SHEETS = [
     "units",
     "rejected",
     "warnings",
+    "adjustments",
     "rules",
 ]
 
@@ -223,6 +224,7 @@ def test_report_writes_exactly_the_sheets_of_the_contract(sample_report):
         "fines_total",
         "commission_total",
         "clawback_total",
+        "adjustments_total",
         "net_total",
         "missed_streak",
         "flag",

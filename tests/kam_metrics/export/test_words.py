@@ -61,11 +61,11 @@ CODE_COLUMNS = {
 }
 SHEET_COLUMNS = {
     "summary": ["kam", "team", "weeks_assessed", "weeks_met", "fines_total", "commission_total"]
-    + ["clawback_total", "net_total", "missed_streak", "flag"],
+    + ["clawback_total", "adjustments_total", "net_total", "missed_streak", "flag"],
     "weekly": ["kam", "week", "week_start", "units", "batches", "numbers", "units_short", "batches_short"]
     + ["numbers_short", "fine", "met", "missed_streak", "flag", "in_progress"],
     "commissions": ["kam", "phone", "property", "signed_at", "salesperson", "salesperson_commission", "type"]
-    + ["reason", "kam_commission", "salesperson_net", "line", "month"],
+    + ["reason", "kam_commission", "salesperson_net", "line", "month", "cancelled_at"],
     "leads": ["kam", "phone", "customer_name", "reported_at", "status"],
     "visits": ["kam", "phone", "customer_name", "visited_at", "salesperson", "status"],
     "units": ["kam", "date", "unit_name", "status"],
