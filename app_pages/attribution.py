@@ -2,14 +2,12 @@
 
 import streamlit as st
 
-from dashboard import charts, state
-from kam_metrics.present import views
+from dashboard import charts, sidebar, state, widgets
+from dashboard.text import md
+from kam_metrics.present import customer
 
-lang = state.lang()
 st.title(state.tr("ui.page.attribution"))
-state.require_data()
-everyone = state.results(team_filter=False)  # a customer's story crosses teams
-res = state.results()
+sidebar.require_data()
 
 
 # The chosen customer lives in the URL (?phone=…); the search box holds only what the user typed, so a
@@ -29,38 +27,43 @@ query = st.text_input(
     placeholder=state.tr("ui.attr.placeholder"),
     on_change=_new_search,
 )
-if query:
-    matches = views.find_customers(everyone, query)
-    if not matches:
-        st.warning(state.tr("ui.attr.no_match", query=views.mask_text(query)))
-    elif len(matches) == 1:
-        st.query_params["phone"] = matches[0]
-    else:
-        st.caption(state.tr("ui.attr.matches", n=len(matches)))
-        st.selectbox(
-            state.tr("ui.attr.choose"),
-            matches,
-            index=None,
-            key="attr_match",
-            format_func=lambda p: views.customer_label(everyone, p),
-            placeholder=state.tr("ui.attr.choose_placeholder"),
-            on_change=_pick_match,
-        )
-phone = st.query_params.get("phone")
+view = customer.view(
+    state.results(team_filter=False),  # a customer's story crosses teams
+    state.lang(),
+    query=query,
+    phone=st.query_params.get("phone"),
+    team_results=state.results(),
+)
+if view.phone and view.phone != st.query_params.get("phone"):
+    st.query_params["phone"] = view.phone
 
-if phone:
-    story = views.customer_story(everyone, phone, lang)
-    if story.empty:
-        st.warning(state.tr("ui.attr.unknown", phone=views.mask_phone(phone)))
+if query and not view.matches:
+    st.warning(state.tr("ui.attr.no_match", query=md(view.query_masked)))
+elif len(view.matches) > 1:
+    st.caption(state.tr("ui.attr.matches", n=len(view.matches)))
+    widgets.pick(
+        state.tr("ui.attr.choose"),
+        view.matches,
+        key="attr_match",
+        labels=view.match_labels,
+        index=None,
+        placeholder=state.tr("ui.attr.choose_placeholder"),
+        worded=True,
+        on_change=_pick_match,
+    )
+
+shown = view.customer
+if shown is not None:
+    if shown.story.empty:
+        st.warning(state.tr("ui.attr.unknown", phone=md(shown.phone_masked)))
     else:
-        st.subheader(views.customer_label(everyone, phone))
-        st.info(views.claim_text(everyone, phone, lang), icon=":material/sell:")
-        st.dataframe(story, hide_index=True, key="attr_story")
+        st.subheader(md(shown.label))
+        st.info(md(shown.claim), icon=":material/sell:")
+        st.dataframe(shown.story, hide_index=True, key="attr_story")
 
 st.divider()
 st.subheader(state.tr("ui.attr.refusals"))
-refused = views.refusals(res, lang)
-if refused.empty:
+if view.refusals.empty:
     st.success(state.tr("ui.attr.no_refusals"))
 else:
-    st.plotly_chart(charts.refusals(refused, views.kam_names(res)), key="attr_refusals")
+    st.plotly_chart(charts.refusals(view.refusals, view.kams), key="attr_refusals")

@@ -2,31 +2,28 @@
 
 import streamlit as st
 
-from dashboard import charts, state
-from kam_metrics.present import views
+from dashboard import charts, sidebar, state, widgets
+from kam_metrics.present import overview
 
-lang = state.lang()
 st.title(state.tr("ui.page.overview"))
-state.require_data()
-res = state.results()
-weeks = views.weeks(res)
-if not weeks:
+sidebar.require_data()
+view = overview.view(state.results(), state.lang(), week=widgets.value("ov_week"))
+if view.kpi is None:
     st.info(state.tr("ui.empty.no_weeks"))
     st.stop()
 
-week = st.selectbox(
+widgets.pick(
     state.tr("ui.overview.week"),
-    weeks,
-    index=len(weeks) - 1,
+    view.weeks,
     key="ov_week",
-    format_func=lambda w: views.week_label(res, w, lang),
+    labels=view.week_labels,
+    index=len(view.weeks) - 1,
+    worded=True,
 )
-kpi = views.kpis(res, week)
-
+kpi = view.kpi
 if kpi["in_progress"]:
     st.caption(state.tr("ui.overview.in_progress_note"))
-cols = st.columns(3)
-for col, quota in zip(cols, kpi["quotas"], strict=True):
+for col, quota in zip(st.columns(3), kpi["quotas"], strict=True):
     col.metric(
         state.tr(f"ui.col.{quota['quota']}"),
         f"{quota['count']} / {quota['target']}",
@@ -37,9 +34,9 @@ for col, quota in zip(cols, kpi["quotas"], strict=True):
         border=True,
     )
 cols = st.columns(3)
-cols[0].metric(state.tr("ui.overview.fines"), views.money(kpi["fines"]), border=True)
+cols[0].metric(state.tr("ui.overview.fines"), kpi["fines_text"], border=True)
 cols[1].metric(
-    state.tr("ui.overview.commission_month", month=kpi["month"]), views.money(kpi["commission"]), border=True
+    state.tr("ui.overview.commission_month", month=kpi["month"]), kpi["commission_text"], border=True
 )
 cols[2].metric(
     state.tr("ui.overview.flagged"),
@@ -51,15 +48,14 @@ cols[2].metric(
 left, right = st.columns([2, 3])
 with left:
     st.subheader(state.tr("ui.overview.funnel"))
-    st.caption(state.tr("ui.overview.funnel_note", date=views.day(res.as_of)))
-    st.plotly_chart(charts.funnel(views.funnel(res, lang)), key="ov_funnel")
+    st.caption(state.tr("ui.overview.funnel_note", date=view.as_of))
+    st.plotly_chart(charts.funnel(view.funnel), key="ov_funnel")
 with right:
     st.subheader(state.tr("ui.overview.trend"))
-    st.plotly_chart(charts.trend(views.trend(res, lang)), key="ov_trend")
+    st.plotly_chart(charts.trend(view.trend), key="ov_trend")
 
 st.subheader(state.tr("ui.overview.flagged_list"))
-flagged = views.flagged(res, lang)
-if flagged.empty:
+if view.flagged.empty:
     st.success(state.tr("ui.overview.none_flagged"))
 else:
-    st.dataframe(flagged, hide_index=True, key="ov_flagged")
+    st.dataframe(view.flagged, hide_index=True, key="ov_flagged")

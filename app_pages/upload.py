@@ -2,15 +2,14 @@
 
 import streamlit as st
 
-from dashboard import state
-from kam_metrics.present import views
+from dashboard import sidebar, state, widgets
+from dashboard.text import md
+from kam_metrics.present import upload
 
 TYPES = ["xlsx", "xls", "xlsm", "csv", "ods"]
 
-lang = state.lang()
 st.title(state.tr("ui.page.upload"))
 store = state.store()
-
 files = st.file_uploader(
     state.tr("ui.upload.label"),
     type=TYPES,
@@ -28,46 +27,46 @@ if new:
         for i, f in enumerate(new):
 
             def progress(fraction: float, sheet: str, i: int = i, name: str = f.name) -> None:
-                bar.progress(min((i + fraction) / len(new), 1.0), text=f"{name} · {sheet}")
+                bar.progress(min((i + fraction) / len(new), 1.0), text=md(f"{name} · {sheet}"))
 
-            done[f.file_id] = views.try_ingest(store, f.name, f.getvalue(), progress)
+            done[f.file_id] = upload.try_ingest(store, f.name, f.getvalue(), progress)
         bar.progress(1.0, text=state.tr("ui.upload.done"))
         status.update(label=state.tr("ui.upload.finished", n=len(new)), state="complete", expanded=False)
 
-for f in files or []:
-    outcome = done.get(f.file_id)
-    if outcome is None:
+has_data = state.has_data()
+view = upload.view(
+    state.results(team_filter=False) if has_data else None,
+    state.lang(),
+    uploads=store.uploads(),
+    outcomes=[(f.file_id, done[f.file_id]) for f in files or [] if f.file_id in done],
+)
+
+for shown in view.files:
+    if shown.error is not None:
+        st.error(md(shown.error), icon=":material/block:")
         continue
-    if outcome.result is None:
-        st.error(views.unreadable_text(outcome, lang), icon=":material/block:")
-        continue
-    result = outcome.result
     with st.container(border=True):
-        st.markdown(f"**{views.upload_summary(result, lang)}**")
-        if result.sheets:
-            st.dataframe(views.sheet_counts(result, lang), hide_index=True, key=f"upload_counts_{f.file_id}")
+        st.markdown(f"**{md(shown.summary)}**")
+        if shown.counts is not None:
+            st.dataframe(shown.counts, hide_index=True, key=f"upload_counts_{shown.key}")
         else:
             st.warning(state.tr("ui.upload.no_sheets"))
-        for note in views.upload_notes(result, lang):
-            st.caption(note)
-        if result.rejected:
-            st.markdown(f"**{state.tr('ui.upload.rejected', n=len(result.rejected))}**")
-            st.dataframe(
-                views.upload_rejected(result, lang), hide_index=True, key=f"upload_rejected_{f.file_id}"
-            )
-        if result.warnings:
-            st.markdown(f"**{state.tr('ui.upload.warnings', n=len(result.warnings))}**")
-            st.dataframe(
-                views.upload_warnings(result, lang), hide_index=True, key=f"upload_warnings_{f.file_id}"
-            )
+        for note in shown.notes:
+            st.caption(md(note))
+        if shown.rejected is not None:
+            st.markdown(f"**{state.tr('ui.upload.rejected', n=len(shown.rejected))}**")
+            st.dataframe(shown.rejected, hide_index=True, key=f"upload_rejected_{shown.key}")
+        if shown.warnings is not None:
+            st.markdown(f"**{state.tr('ui.upload.warnings', n=len(shown.warnings))}**")
+            st.dataframe(shown.warnings, hide_index=True, key=f"upload_warnings_{shown.key}")
 
-if not state.has_data():
+if not has_data:
     st.info(state.tr("ui.upload.empty_hint"), icon=":material/folder_open:")
-    state.load_sample_button(key="upload_load_sample")
+    sidebar.load_sample_button(key="upload_load_sample")
 
 st.download_button(
     state.tr("ui.upload.template"),
-    data=state.template_bytes(lang),
+    data=state.template_bytes(state.lang()),
     file_name=state.tr("ui.upload.template_file"),
     mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     key="download_template",
@@ -77,29 +76,28 @@ st.download_button(
 
 st.subheader(state.tr("ui.upload.ledger"))
 if flash := st.session_state.pop("upload_flash", None):
-    st.success(flash)
+    st.success(md(flash))
 if flash := st.session_state.pop("upload_flash_error", None):
-    st.error(flash)
-uploads = store.uploads()
-if uploads.empty:
+    st.error(md(flash))
+if not view.upload_ids:
     st.caption(state.tr("ui.upload.ledger_empty"))
     st.stop()
-st.dataframe(views.ledger(uploads, lang), hide_index=True, key="upload_ledger")
+st.dataframe(view.ledger, hide_index=True, key="upload_ledger")
 
-ids = [int(x) for x in uploads["upload_id"]]
 pick_col, button_col = st.columns([4, 1], vertical_alignment="bottom")
-pick = pick_col.selectbox(
+pick = widgets.pick(
     state.tr("ui.upload.undo_pick"),
-    ids,
+    view.upload_ids,
     key="upload_undo_pick",
-    format_func=lambda uid: views.upload_label(uploads, uid),
+    labels=view.upload_labels,
+    container=pick_col,
 )
 if button_col.button(state.tr("ui.upload.undo"), key="upload_undo"):
     st.session_state["upload_undo_confirm"] = pick
 
 confirm = st.session_state.get("upload_undo_confirm")
-if confirm is not None and confirm in ids:
-    st.warning(state.tr("ui.upload.undo_confirm", upload=views.upload_label(uploads, confirm)))
+if confirm is not None and confirm in view.upload_ids:
+    st.warning(state.tr("ui.upload.undo_confirm", upload=md(view.upload_labels[confirm])))
     yes, no = st.columns(2)
     if yes.button(state.tr("ui.upload.undo_yes"), key="upload_undo_yes", type="primary"):
         st.session_state.pop("upload_undo_confirm", None)
@@ -116,6 +114,4 @@ if confirm is not None and confirm in ids:
 
 
 with st.expander(state.tr("ui.upload.all_rejected")):
-    st.dataframe(
-        views.all_rejected(state.results(team_filter=False), lang), hide_index=True, key="upload_all_rejected"
-    )
+    st.dataframe(view.rejected, hide_index=True, key="upload_all_rejected")

@@ -161,16 +161,21 @@ def _pages(work: Path) -> list[dict]:
 
 def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
     """(page, call): what every page reads from the store, then each page's presentation call."""
-    import kam_metrics.present
 
     def common():  # the sidebar and banner of every page: uploads ledger and data version
         return store.uploads(), store.version()
 
-    registry = getattr(kam_metrics.present, "PAGES", None)
-    if registry is None:  # until kam_metrics.present.PAGES lands: the pages' calls, listed by hand
-        from bench import pages_fallback
+    from kam_metrics.present import PAGES, customer, upload, weekly
 
-        return pages_fallback.calls(store, results, _compute)
-    return [("common", common)] + [
-        (name, (lambda render=render: render(results, LANG))) for name, render in registry.items()
-    ]
+    calls = [("common", common)]
+    calls += [(name, (lambda render=render: render(results, LANG))) for name, render in PAGES.items()]
+    # The upload page shows the ledger; the drill-downs a director opens most: a KAM-week and a customer.
+    calls.append(("upload+ledger", lambda: upload.view(results, LANG, uploads=store.uploads())))
+    default = weekly.view(results, LANG)
+    if default.kams and default.weeks:
+        kam, week = default.kams[0], default.weeks[-1]
+        calls.append(("weekly+kam_week", lambda: weekly.view(results, LANG, kam=kam, week=week)))
+    if len(results.leads):
+        phone = results.leads["phone"].iloc[len(results.leads) // 2]
+        calls.append(("customer+story", lambda: customer.view(results, LANG, phone=phone)))
+    return calls

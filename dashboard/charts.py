@@ -1,10 +1,16 @@
-"""Plotly figures for the pages, drawn from the display frames of kam_metrics.views (no business logic)."""
+"""Plotly figures for the pages, drawn from the view models' frames (no business logic).
+
+Plotly reads a few HTML tags in hover and tick texts (``<a href>`` among them), so every name from the data
+reaches a figure escaped (dashboard.text.html); values stay raw where a click reads them back.
+"""
 
 from __future__ import annotations
 
 import pandas as pd
 import plotly.express as px
 import plotly.graph_objects as go
+
+from dashboard.text import html
 
 FONT = "Noto Sans CJK SC, Noto Sans SC, Microsoft YaHei, PingFang SC, sans-serif"
 STATE_COLOURS = {"met": "#2e7d32", "missed": "#c62828", "in_progress": "#9e9e9e"}
@@ -21,6 +27,11 @@ def _layout(fig: go.Figure, height: int, legend_below: bool = False) -> go.Figur
         legend=legend,
     )
     return fig
+
+
+def _names_as_text(fig: go.Figure, axis: str, names: list[str]) -> None:
+    """Tick labels of a category axis of names, escaped (the values stay the names a click reports)."""
+    getattr(fig, f"update_{axis}axes")(tickmode="array", tickvals=names, ticktext=[html(n) for n in names])
 
 
 def funnel(frame: pd.DataFrame) -> go.Figure:
@@ -56,7 +67,16 @@ def trend(frame: pd.DataFrame) -> go.Figure:
     return _layout(fig, 400, legend_below=True)
 
 
-def heatmap(frame: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure:
+def hover(cells: pd.DataFrame) -> list[str]:
+    """The hover text of each grid cell: KAM · week, state, counts, fine and the flag, one per line."""
+    texts = []
+    for c in cells.itertuples(index=False):
+        lines = [f"{c.kam} · {c.week}", c.state_label, c.counts, c.fine] + ([c.flag] if c.flag else [])
+        texts.append("<br>".join(html(line) for line in lines))
+    return texts
+
+
+def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure:
     """KAM × week grid of squares coloured met / missed / in progress.
 
     Drawn as square scatter markers rather than a plotly heatmap, because Streamlit reports point
@@ -65,7 +85,7 @@ def heatmap(frame: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
     fig = go.Figure()
     size = max(10, min(30, int(900 / max(len(weeks), 1))))
     for state, colour in STATE_COLOURS.items():
-        part = frame[frame["state"] == state]
+        part = cells[cells["state"] == state]
         if part.empty:
             continue
         fig.add_trace(
@@ -83,13 +103,14 @@ def heatmap(frame: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
                 # After a click the other cells fade only a little (plotly's default 0.2 washes them out).
                 selected={"marker": {"opacity": 1}},
                 unselected={"marker": {"opacity": 0.45}},
-                hovertext=part["hover"],
+                hovertext=hover(part),
                 hoverinfo="text",
                 customdata=part[["kam", "week"]].to_numpy(),
             )
         )
     fig.update_xaxes(categoryorder="array", categoryarray=weeks, tickangle=-45, showgrid=False)
     fig.update_yaxes(categoryorder="array", categoryarray=list(reversed(kams)), showgrid=False)
+    _names_as_text(fig, "y", list(reversed(kams)))
     fig.update_layout(clickmode="event+select", dragmode=False, plot_bgcolor="rgba(0,0,0,0)")
     return _layout(fig, 120 + 34 * max(len(kams), 1))
 
@@ -102,5 +123,7 @@ def refusals(frame: pd.DataFrame, kams: list[str] | None = None) -> go.Figure:
     )
     fig.update_xaxes(title=None)
     fig.update_yaxes(title=None)
+    shown = kams or sorted(set(frame["kam"]))
+    _names_as_text(fig, "x", [k for k in shown if k in set(frame["kam"])])
     fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
     return _layout(fig, 440, legend_below=True)

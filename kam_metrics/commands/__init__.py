@@ -1,1 +1,1 @@
-"""The command-line areas of SPEC §11 beyond the core commands, one module each (add_parsers, run)."""
+"""Sub-commands of the command line by area (SPEC §11): each module has add_parsers(subparsers) and run(args, lang)."""

@@ -6,10 +6,10 @@ from __future__ import annotations
 RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "kams": ("kam", "team", "start_date", "end_date", "first_activity", "on_roster"),
     "summary": ("kam", "team", "weeks_assessed", "weeks_met", "fines_total", "commission_total", "clawback_total",
-                "net_total", "missed_streak", "flag"),
+                "adjustments_total", "net_total", "missed_streak", "flag"),
     "weekly": ("kam", "team", "week", "week_start", "units", "batches", "numbers", "units_short", "batches_short",
                "numbers_short", "fine", "met", "missed_streak", "flag", "in_progress"),
-    "statement": ("kam", "team", "month", "commission", "clawback", "fines", "net"),
+    "statement": ("kam", "team", "month", "commission", "clawback", "fines", "adjustments", "net", "closed"),
     "commissions": ("kam", "team", "phone", "property", "signed_at", "salesperson", "salesperson_commission", "type",
                     "reason", "kam_commission", "salesperson_net", "line", "month", "status", "cancelled_at",
                     "signed_date", "customer_name", "amount", "upload_id", "sheet", "row_no", "k",
@@ -25,6 +25,8 @@ RESULT_COLUMNS: dict[str, tuple[str, ...]] = {
                       "phone", "salesperson", "source", "k"),
     "rejected": ("file", "sheet", "row", "problems", "raw", "kind", "upload_id"),
     "warnings": ("file", "sheet", "row", "column", "code", "value", "kind", "upload_id"),
+    # §9: amount is the effect on net, change the item's own change (now − paid); reason is JSON (engine.close)
+    "adjustments": ("kam", "team", "month", "source_month", "kind", "ref", "amount", "reason", "change", "closed"),
     # SPEC §8: the live adjudications (adjudication = the id of the one deciding a row, on the four frames above)
     "adjudications": ("id", "kind", "ref", "verdict", "kam", "reason", "decided_by", "decided_at", "dispute",
                       "orphaned"),

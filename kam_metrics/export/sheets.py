@@ -18,6 +18,7 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
         ("fines_total", MONEY),
         ("commission_total", MONEY),
         ("clawback_total", MONEY),
+        ("adjustments_total", MONEY),
         ("net_total", MONEY),
         ("missed_streak", INT),
         ("flag", TEXT),
@@ -44,7 +45,9 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
         ("commission", MONEY),
         ("clawback", MONEY),
         ("fines", MONEY),
+        ("adjustments", MONEY),
         ("net", MONEY),
+        ("closed", BOOL),
     ],
     "commissions": [
         ("kam", TEXT),
@@ -59,6 +62,7 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
         ("salesperson_net", MONEY),
         ("line", TEXT),
         ("month", TEXT),
+        ("cancelled_at", DATE),
         ("adjudication", INT),  # SPEC §8
     ],
     "leads": [
@@ -81,6 +85,15 @@ SHEETS: dict[str, list[tuple[str, str]]] = {
     "units": [("kam", TEXT), ("date", STAMP), ("unit_name", TEXT), ("status", TEXT), ("adjudication", INT)],
     "rejected": [("file", TEXT), ("sheet", TEXT), ("row", INT), ("reason", TEXT), ("raw", TEXT)],
     "warnings": [("file", TEXT), ("sheet", TEXT), ("row", INT), ("column", TEXT), ("reason", TEXT)],
+    "adjustments": [
+        ("kam", TEXT),
+        ("month", TEXT),
+        ("source_month", TEXT),
+        ("kind", TEXT),
+        ("ref", TEXT),
+        ("amount", MONEY),
+        ("reason", TEXT),
+    ],
     # SPEC §8: the adjudications in force
     "adjudications": [
         ("id", INT),

@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 import xlsxwriter
 
+from kam_metrics.engine.close_reasons import describe as describe_adjustment
 from kam_metrics.engine.report import Results, describe_problems, describe_warning
 from kam_metrics.export.bulk import BulkRows
 from kam_metrics.export.rules_sheet import rules_rows
@@ -47,21 +48,43 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         describe_warning(c, col, v, lang)
         for c, col, v in zip(warnings["code"], warnings["column"], warnings["value"], strict=True)
     ]
+    adjustments = results.adjustments.assign(
+        reason=[describe_adjustment(r, lang) for r in results.adjustments["reason"]]
+    )
+    commissions = results.commissions
+    if len(
+        commissions
+    ):  # §7 v1.2: cancelled_at is filled on clawback lines (a commission line keeps its month)
+        commissions = commissions.assign(
+            cancelled_at=commissions["cancelled_at"].where(commissions["line"] == "clawback")
+        )
     frames = {
         "summary": results.summary,
         "weekly": results.weekly,
         "statement": results.statement,
-        "commissions": results.commissions,
+        "commissions": commissions,
         "leads": results.leads,
         "visits": results.visits,
         "units": results.units,
         "rejected": rejected,
         "warnings": warnings,
+        "adjustments": adjustments,
         "adjudications": results.adjudications,  # SPEC §8
-        "rules": rules_rows(results.rules),
+        "rules": rules_rows(
+            results.rule_versions.base, [(c.effective_from, c.values) for c in results.rule_versions.changes]
+        ),
     }
     if kam is not None:
-        for name in ("summary", "weekly", "statement", "commissions", "leads", "visits", "units"):
+        for name in (
+            "summary",
+            "weekly",
+            "statement",
+            "commissions",
+            "leads",
+            "visits",
+            "units",
+            "adjustments",
+        ):
             frames[name] = frames[name][frames[name]["kam"] == kam]
         frames["rejected"] = frames["rejected"].iloc[0:0]
         frames["warnings"] = frames["warnings"].iloc[0:0]

@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 
 def _v2_paid_months(cur: duckdb.DuckDBPyConnection) -> None:
@@ -67,7 +67,16 @@ def _v2_paid_months(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-STEPS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], None]]] = [(2, _v2_paid_months)]
+def _v3_close_upload_mark(cur: duckdb.DuckDBPyConnection) -> None:
+    """§9: the newest upload id a close saw, so an adjustment's reason can name the rows uploaded after it
+    (upload times are kept to the second, and an upload and a close may share one)."""
+    cur.execute("alter table closes add column if not exists last_upload_id integer")
+
+
+STEPS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], None]]] = [
+    (2, _v2_paid_months),
+    (3, _v3_close_upload_mark),
+]
 
 
 def upgrade(cur: duckdb.DuckDBPyConnection, version: int) -> None:

@@ -111,6 +111,20 @@ class Server:
             time.sleep(0.2)
         raise RuntimeError(f"streamlit not healthy after {timeout:.0f} s:\n{self.log_tail()}")
 
+    def wait_listening(self, timeout: float = 60) -> Server:
+        """Wait until the port accepts a connection, without sending any HTTP request (so a test's first
+        request to the server is its own)."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"streamlit exited with {self.proc.returncode}:\n{self.log_tail()}")
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError(f"streamlit not listening after {timeout:.0f} s:\n{self.log_tail()}")
+
     def log_tail(self, lines: int = 40) -> str:
         try:
             return "\n".join(self.log.read_text(errors="replace").splitlines()[-lines:])

@@ -20,10 +20,8 @@ from kam_metrics.contract.rules import rules_from_dict
 from kam_metrics.engine import report
 from kam_metrics.i18n import column_label, t
 from kam_metrics.ingest.store import Store
-from kam_metrics.present import views
+from kam_metrics.present import commissions, common, customer, format, overview, rules, sample, upload, weekly
 from tests.browser.support import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
     SLOW,
     VIEWPORT,
     Server,
@@ -34,7 +32,6 @@ from tests.browser.support import (
     pick_option,
     read_grid,
     read_table,
-    require_browser,
     screenshot,
     wait_idle,
 )
@@ -47,17 +44,6 @@ FULL_PHONE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")
 
 
 # -- fixtures ------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")
-def browser():
-    require_browser()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
 @pytest.fixture(scope="module")
 def context(browser):
     """One browser context (shared HTTP cache); every test opens its own page, i.e. its own session."""
@@ -97,7 +83,7 @@ def empty_server(tmp_path_factory, browser):
 def engine(tmp_path_factory, browser):
     """The bundled sample in a store of this process, and the engine's results on it (default rules)."""
     store = Store(tmp_path_factory.mktemp("engine") / "kam.duckdb")
-    views.load_sample(store)
+    sample.load_sample(store)
     yield store, report.compute(store)
     store.close()
 
@@ -161,12 +147,12 @@ def test_uploading_two_sample_weeks_shows_each_sheets_counts_as_the_engine_store
 
     shown = page.locator("[data-testid='stMarkdownContainer']").all_inner_texts()
     for result in outcome:
-        assert views.upload_summary(result, "zh") in shown
+        assert upload.upload_summary(result, "zh") in shown
     # Every per-sheet count table, cell by cell, against Store.ingest of the same file in the same order.
     tables = page.locator("[data-testid='stDataFrame']").filter(has=header(page, "识别为"))
     assert tables.count() == 2
     drawn = sorted([list(r.values()) for r in read_grid(tables.nth(i))["rows"]] for i in range(2))
-    assert drawn == sorted(as_texts(views.sheet_counts(r, "zh")) for r in outcome)
+    assert drawn == sorted(as_texts(upload.sheet_counts(r, "zh")) for r in outcome)
     assert any(int(row[3]) > 0 for table in drawn for row in table)  # accepted rows, not just zeros
 
     screenshot(page, "upload")
@@ -194,7 +180,7 @@ def test_undoing_an_upload_puts_the_ledger_and_the_weeks_figures_back(page, empt
     open_page(page, empty_server, "/")
     after = metrics(page, "拓展单位", "被标记人数")
     _, only_w37 = scratch_ingest(tmp_path, TWO_WEEKS[:1])
-    kpi = views.kpis(only_w37, views.weeks(only_w37)[-1])
+    kpi = overview.kpis(only_w37, common.weeks(only_w37)[-1])
     for quota in kpi["quotas"]:
         assert after[t(f"ui.col.{quota['quota']}", "zh")] == f"{quota['count']} / {quota['target']}"
     assert after != before
@@ -204,13 +190,13 @@ def test_undoing_an_upload_puts_the_ledger_and_the_weeks_figures_back(page, empt
 def test_overview_shows_the_engines_figures_for_the_last_week(page, sample_server, results):
     open_page(page, sample_server, "/")
     page.get_by_text("示例数据：").wait_for()
-    kpi = views.kpis(results, views.weeks(results)[-1])
+    kpi = overview.kpis(results, common.weeks(results)[-1])
     shown = metrics(page, "拓展单位", "被标记人数")
     for quota in kpi["quotas"]:
         assert shown[t(f"ui.col.{quota['quota']}", "zh")] == f"{quota['count']} / {quota['target']}"
     assert shown["被标记人数"] == str(kpi["flagged"])
     flagged = read_table(page, "连续未达标周数")
-    assert [r["大客户经理"] for r in flagged["rows"]] == views.flagged(results, "zh")["大客户经理"].tolist()
+    assert [r["大客户经理"] for r in flagged["rows"]] == common.flagged(results, "zh")["大客户经理"].tolist()
     screenshot(page, "overview")
 
 
@@ -220,8 +206,8 @@ def test_a_click_on_a_weekly_grid_cell_opens_that_kam_week_with_the_rows_behind_
     from playwright.sync_api import expect
 
     # The cell to click: the latest missed week that carries a flag (a missed, finished week otherwise).
-    weekly = results.weekly[~results.weekly["in_progress"].astype(bool)]
-    missed = weekly[~weekly["met"].astype(bool)]
+    finished = results.weekly[~results.weekly["in_progress"].astype(bool)]
+    missed = finished[~finished["met"].astype(bool)]
     chosen = missed[missed["flag"] != ""] if (missed["flag"] != "").any() else missed
     target = chosen.sort_values(["week_start", "kam"]).iloc[-1]
 
@@ -246,17 +232,17 @@ def test_a_click_on_a_weekly_grid_cell_opens_that_kam_week_with_the_rows_behind_
     query = parse_qs(urlparse(page.url).query)
     kam, week = query["kam"][0], query["week"][0]
     assert (kam, week) == (target["kam"], target["week"])
-    page.get_by_text(views.week_label(results, week, "zh")).wait_for()
+    page.get_by_text(common.week_label(results, week, "zh")).wait_for()
     wait_idle(page)
     kam_box = page.locator("[data-testid='stSelectbox']").filter(has_text=t("ui.col.kam", "zh"))
     expect(kam_box.first.locator("input")).to_have_value(kam)
 
     shown = metrics(page, "本周结果", "罚款", "标记")
     assert shown["本周结果"] == t("ui.state.missed", "zh")
-    assert shown["罚款"] == views.money(target["fine"])
+    assert shown["罚款"] == format.money(target["fine"])
     assert shown["标记"] == (t(f"flag.{target['flag']}", "zh") or "—")
 
-    detail = views.kam_week(results, kam, week, "zh")
+    detail = weekly.kam_week(results, kam, week, "zh")
     leads = read_table(page, "报备时间")
     expected = detail["leads"]
     assert leads["rowcount"] == len(expected) > 0
@@ -279,16 +265,16 @@ def test_looking_up_a_phone_tells_the_customers_story(page, sample_server, resul
     search.fill(phone)
     search.press("Enter")
     page.wait_for_url(lambda url: f"phone={phone}" in url, timeout=SLOW)
-    page.get_by_text(views.customer_label(results, phone)).wait_for()
+    page.get_by_text(customer.customer_label(results, phone)).wait_for()
     wait_idle(page)
 
     story = read_table(page, "事件")
-    expected = views.customer_story(results, phone, "zh")
+    expected = customer.customer_story(results, phone, "zh")
     assert story["rowcount"] == len(expected)
     assert [list(r.values()) for r in story["rows"]] == as_texts(expected)[: len(story["rows"])]
     lead = next(r for r in story["rows"] if r["事件"] == t("ui.event.lead", "zh"))
     assert lead["大客户经理"] == lead_kam
-    page.get_by_text(views.claim_text(results, phone, "zh")).wait_for()
+    page.get_by_text(customer.claim_text(results, phone, "zh")).wait_for()
     assert phone not in page.locator("[data-testid='stMain']").inner_text()  # only masked on screen
     screenshot(page, "attribution")
 
@@ -297,15 +283,15 @@ def test_the_downloaded_result_workbook_holds_the_engines_figures(page, sample_s
     from openpyxl import load_workbook
 
     open_page(page, sample_server, "/commissions")
-    month = views.months(results)[-1]
+    month = commissions.months(results)[-1]
     statement = read_table(page, "净额")
-    expected = views.statement_table(results, month, "zh")
+    expected = commissions.statement_table(results, month, "zh")
     assert statement["rowcount"] == len(expected)
     assert [list(r.values()) for r in statement["rows"]] == as_texts(expected)[: len(statement["rows"])]
 
     with page.expect_download(timeout=SLOW) as download:
         page.get_by_role("button", name=t("ui.comm.download_all", "zh")).click()
-    assert download.value.suggested_filename == t("ui.comm.file_all", "zh", date=views.day(results.as_of))
+    assert download.value.suggested_filename == t("ui.comm.file_all", "zh", date=format.day(results.as_of))
     path = tmp_path / "result.xlsx"
     download.value.save_as(path)
 
@@ -354,7 +340,7 @@ def test_rules_what_if_shows_the_engines_totals_under_the_edited_rule(page, samp
     now_units = results.rules.targets.units
     edited = rules_from_dict({"targets": {"units": now_units + 2}})
     then = report.compute(store, edited)
-    totals = views.whatif_totals(results, then)
+    totals = rules.whatif_totals(results, then)
 
     open_page(page, sample_server, "/rules")
     field = page.get_by_role("spinbutton", name=t("ui.rule.targets.units", "zh"))
@@ -365,8 +351,8 @@ def test_rules_what_if_shows_the_engines_totals_under_the_edited_rule(page, samp
     wait_idle(page)
 
     shown = metrics(page, t("ui.rules.total_fines", "zh"), t("ui.rules.total_flagged", "zh"))
-    assert shown[t("ui.rules.total_fines", "zh")] == views.money(totals["fines_new"])
-    assert shown[t("ui.rules.total_commission", "zh")] == views.money(totals["commission_new"])
+    assert shown[t("ui.rules.total_fines", "zh")] == format.money(totals["fines_new"])
+    assert shown[t("ui.rules.total_commission", "zh")] == format.money(totals["commission_new"])
     assert shown[t("ui.rules.total_flagged", "zh")] == str(totals["flagged_new"])
     changes = read_table(page, "修改后")
     assert [list(r.values()) for r in changes["rows"]] == [

@@ -123,7 +123,7 @@ def test_no_page_shows_an_unmasked_mobile_number(server, browser):
 def test_drill_downs_to_one_customer_kam_and_week_show_no_unmasked_number(server, browser):
     from kam_metrics.engine import report
     from kam_metrics.ingest.store import Store
-    from kam_metrics.present import views
+    from kam_metrics.present import common, format
 
     url, db = server
     copy = db.parent / "copy" / "kam.duckdb"  # the server holds the store's lock: read a copy
@@ -136,7 +136,7 @@ def test_drill_downs_to_one_customer_kam_and_week_show_no_unmasked_number(server
         store.close()
     deal = results.commissions[results.commissions["type"] == "visit_deal"].iloc[0]
     kam, phone = deal["kam"], deal["phone"]
-    week = views.weeks(results)[-1]
+    week = common.weeks(results)[-1]
     targets = [
         "/attribution?" + urllib.parse.urlencode({"phone": phone}),
         "/weekly?" + urllib.parse.urlencode({"kam": kam, "week": week}),
@@ -148,5 +148,5 @@ def test_drill_downs_to_one_customer_kam_and_week_show_no_unmasked_number(server
         _settle(page)
         seen = _scan_all(page, target)
         if target.startswith("/attribution"):
-            assert views.mask_phone(phone) in seen, "the customer's story shows the masked number"
+            assert format.mask_phone(phone) in seen, "the customer's story shows the masked number"
     page.close()

@@ -427,6 +427,7 @@ def test_a_roster_kam_without_start_date_and_activity_is_not_assessed_but_listed
             "fines_total": Decimal(0),
             "commission_total": Decimal(0),
             "clawback_total": Decimal(0),
+            "adjustments_total": Decimal(0),
             "net_total": Decimal(0),
             "missed_streak": 0,
             "flag": "",

@@ -77,6 +77,8 @@ def test_one_statement_row_per_kam_and_month_with_commission_clawback_or_an_asse
             "clawback": D(0),
             "fines": D(0),
             "net": D(2000),
+            "adjustments": D(0),
+            "closed": False,
         },
         {
             "kam": "张三",
@@ -86,6 +88,8 @@ def test_one_statement_row_per_kam_and_month_with_commission_clawback_or_an_asse
             "clawback": D(0),
             "fines": D(200),
             "net": D(-200),
+            "adjustments": D(0),
+            "closed": False,
         },
         {
             "kam": "张三",
@@ -95,6 +99,8 @@ def test_one_statement_row_per_kam_and_month_with_commission_clawback_or_an_asse
             "clawback": D(2000),
             "fines": D(0),
             "net": D(-2000),
+            "adjustments": D(0),
+            "closed": False,
         },
     ]
 
@@ -121,6 +127,7 @@ def test_summary_lists_every_kam_with_totals_over_all_months_and_the_last_assess
             "commission_total": D(2000),
             "clawback_total": D(2000),
             "net_total": D(-200),
+            "adjustments_total": D(0),
             "missed_streak": 4,
             "flag": "dismissal_review",
         },
@@ -133,6 +140,7 @@ def test_summary_lists_every_kam_with_totals_over_all_months_and_the_last_assess
             "commission_total": D(0),
             "clawback_total": D(0),
             "net_total": D(0),
+            "adjustments_total": D(0),
             "missed_streak": 0,
             "flag": "",
         },
@@ -147,6 +155,7 @@ def test_summary_totals_equal_the_sums_of_the_statement(three_months, compute):
             ("commission_total", "commission"),
             ("clawback_total", "clawback"),
             ("fines_total", "fines"),
+            ("adjustments_total", "adjustments"),
             ("net_total", "net"),
         ):
             assert row[total] == sum(months[column], D(0))
@@ -216,6 +225,8 @@ def test_a_deal_after_a_kams_end_date_is_still_on_that_kams_statement(upload, co
             "clawback": D(0),
             "fines": D(0),
             "net": D(0),
+            "adjustments": D(0),
+            "closed": False,
         },
         {
             "kam": "张三",
@@ -225,6 +236,8 @@ def test_a_deal_after_a_kams_end_date_is_still_on_that_kams_statement(upload, co
             "clawback": D(0),
             "fines": D(0),
             "net": D(200),
+            "adjustments": D(0),
+            "closed": False,
         },
     ]
     assert list(results.weekly["week"]) == ["2026-W45"]
@@ -242,5 +255,7 @@ def test_a_kam_not_on_the_roster_has_an_empty_team_on_the_statement(upload, comp
             "clawback": D(0),
             "fines": D(0),
             "net": D(0),
+            "adjustments": D(0),
+            "closed": False,
         },
     ]

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kam_metrics.contract.sheets import (
+from kam_metrics.contract.codes import (
     DEAL_TYPES,
     FLAGS,
     LEAD_STATUSES,
@@ -61,14 +61,14 @@ CODE_COLUMNS = {
 }
 SHEET_COLUMNS = {
     "summary": ["kam", "team", "weeks_assessed", "weeks_met", "fines_total", "commission_total"]
-    + ["clawback_total", "net_total", "missed_streak", "flag"],
+    + ["clawback_total", "adjustments_total", "net_total", "missed_streak", "flag"],
     "weekly": ["kam", "week", "week_start", "units", "batches", "numbers", "units_short", "batches_short"]
     + ["numbers_short", "fine", "met", "missed_streak", "flag", "in_progress"],
     "commissions": ["kam", "phone", "property", "signed_at", "salesperson", "salesperson_commission", "type"]
-    + ["reason", "kam_commission", "salesperson_net", "line", "month"],
-    "leads": ["kam", "phone", "customer_name", "reported_at", "status"],
-    "visits": ["kam", "phone", "customer_name", "visited_at", "salesperson", "status"],
-    "units": ["kam", "date", "unit_name", "status"],
+    + ["reason", "kam_commission", "salesperson_net", "line", "month", "cancelled_at", "adjudication"],
+    "leads": ["kam", "phone", "customer_name", "reported_at", "status", "adjudication"],
+    "visits": ["kam", "phone", "customer_name", "visited_at", "salesperson", "status", "adjudication"],
+    "units": ["kam", "date", "unit_name", "status", "adjudication"],
 }
 
 
@@ -151,11 +151,11 @@ def test_the_english_workbook_writes_every_code_as_it_is(every_code):
 def test_chinese_lead_rows_show_status_words_and_keep_an_unknown_code(every_code):
     leads = sheet_rows(written(every_code, True, "zh"))["报备"]
     assert [tuple(v for v, _ in row) for row in leads[:5]] == [
-        ("张三", "13800000000", '=HYPERLINK("http://x","y")', leads[0][3][0], "已在案场登记"),
-        ("张三", "13800000001", "+张三", leads[1][3][0], "重复报备"),
-        ("李四", "13900000001", "赵先生", leads[2][3][0], "他人已报备"),
-        ("张三", "13800000002", "-李四", leads[3][3][0], "有效"),
-        ("张三", "13800000003", "@王五", leads[4][3][0], UNKNOWN),
+        ("张三", "13800000000", '=HYPERLINK("http://x","y")', leads[0][3][0], "已在案场登记", None),
+        ("张三", "13800000001", "+张三", leads[1][3][0], "重复报备", None),
+        ("李四", "13900000001", "赵先生", leads[2][3][0], "他人已报备", None),
+        ("张三", "13800000002", "-李四", leads[3][3][0], "有效", None),
+        ("张三", "13800000003", "@王五", leads[4][3][0], UNKNOWN, None),
     ]
 
 

@@ -15,18 +15,18 @@ from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from tests.helpers import write_csv
 
-# SPEC §7 as written so far: v1.2's rules sheet and adjudications; the v1.2 columns and sheets of closes and
-# adjustments come with their engine frames.
+# SPEC §7 v1.2: every sheet and column.
 CONTRACT = {
-    "summary": "kam, team, weeks_assessed, weeks_met, fines_total, commission_total, clawback_total, net_total, missed_streak, flag",
+    "summary": "kam, team, weeks_assessed, weeks_met, fines_total, commission_total, clawback_total, adjustments_total, net_total, missed_streak, flag",
     "weekly": "kam, week, week_start, units, batches, numbers, units_short, batches_short, numbers_short, fine, met, missed_streak, flag, in_progress",
-    "statement": "kam, month, commission, clawback, fines, net",
-    "commissions": "kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason, kam_commission, salesperson_net, line, month, adjudication",
+    "statement": "kam, month, commission, clawback, fines, adjustments, net, closed",
+    "commissions": "kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason, kam_commission, salesperson_net, line, month, cancelled_at, adjudication",
     "leads": "kam, phone, customer_name, reported_at, status, adjudication",
     "visits": "kam, phone, customer_name, visited_at, salesperson, status, adjudication",
     "units": "kam, date, unit_name, status, adjudication",
     "rejected": "file, sheet, row, reason, raw",
     "warnings": "file, sheet, row, column, reason",
+    "adjustments": "kam, month, source_month, kind, ref, amount, reason",
     "adjudications": "id, kind, ref, verdict, kam, reason, decided_by, decided_at, dispute, orphaned",
     "rules": "key, value, effective_from",
 }
@@ -269,7 +269,7 @@ def test_every_sheet_has_a_frozen_header_and_an_autofilter(workbook):
 
 def test_figures_in_the_workbook_equal_the_engines(results, workbook):
     ws = workbook["summary"]
-    shown = {r[0]: r[7] for r in ws.iter_rows(min_row=2, values_only=True)}
+    shown = {r[0]: r[8] for r in ws.iter_rows(min_row=2, values_only=True)}
     engine = dict(zip(results.summary["kam"], results.summary["net_total"], strict=True))
     assert set(shown) == set(engine) == {"张三", "李四"}
     assert {k: Decimal(str(v)).quantize(Decimal("0.01")) for k, v in shown.items()} == engine

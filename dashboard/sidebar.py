@@ -1,0 +1,59 @@
+"""The sidebar (language, as-of date, team), the sample-data banner and a page's empty state."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboard import state, widgets
+from dashboard.text import md
+from kam_metrics.present import common, format, sample
+
+
+def show() -> None:
+    """Language switch, as-of date (default SPEC §4) and team filter."""
+    with st.sidebar:
+        widgets.language()
+        if not state.has_data():
+            return
+        rules, error = state.current_rules()
+        base = state.results_for(rules)
+        if error:
+            st.error(md(state.tr("ui.rules.file_error", path=str(state.rules_path()), reason=error)))
+        if base.as_of is None:
+            return
+        widgets.as_of(base.as_of, help=state.tr("ui.sidebar.as_of_help", date=format.day(base.as_of)))
+        widgets.team(common.teams(base))
+
+
+def sample_banner() -> None:
+    """While the bundled sample is what the store holds, say so and offer to clear it."""
+    if not state.has_data() or not state.sample_shown():
+        return
+    left, right = st.columns([5, 1], vertical_alignment="center")
+    left.info(state.tr("ui.sample.banner"), icon=":material/info:")
+    if right.button(state.tr("ui.sample.clear"), key="clear_sample"):
+        state.store().clear()
+        state.forget_uploads()
+        st.rerun()
+
+
+def load_sample_button(key: str = "load_sample") -> None:
+    """One click loads the bundled sample workbooks (only offered on an empty store)."""
+    if st.button(state.tr("ui.sample.load"), key=key, type="primary"):
+        with st.status(state.tr("ui.sample.loading"), expanded=False) as status:
+            bar = st.progress(0.0)
+            sample.load_sample(
+                state.store(), progress=lambda f, name: bar.progress(min(f, 1.0), text=md(name))
+            )
+            status.update(label=state.tr("ui.sample.loaded"), state="complete")
+        st.rerun()
+
+
+def require_data() -> None:
+    """A page's empty state: without stored data, explain and offer the sample, then stop the page."""
+    if state.has_data():
+        return
+    st.info(state.tr("ui.empty.body"), icon=":material/folder_open:")
+    load_sample_button()
+    st.page_link("app_pages/upload.py", label=state.tr("ui.empty.go_upload"), icon=":material/upload_file:")
+    st.stop()

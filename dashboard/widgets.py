@@ -1,0 +1,116 @@
+"""Reusable widgets: each ``show``-style function draws one widget, owns its session-state key and returns
+its value; ``value(key)`` reads a pick before its widget is drawn (so a page can ask for its view first)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+
+import streamlit as st
+
+from dashboard import state
+from kam_metrics.i18n import LANGS, t
+
+_WORDED = "_worded_widgets"  # keys of drawn widgets whose option labels are words (filled by the widgets)
+
+
+def value(key: str) -> object:
+    """A widget's current pick: its session value, else (a bound widget on a first run) the URL's."""
+    if key in st.session_state:
+        return st.session_state[key]
+    return st.query_params.get(key)
+
+
+def _worded(key: str) -> None:
+    st.session_state.setdefault(_WORDED, set()).add(key)
+
+
+def _language_changed() -> None:
+    # A select box's frontend keeps showing the label it had; setting the value again through session state
+    # makes Streamlit send it anew, with the new language's label.
+    for key in st.session_state.get(_WORDED, ()):
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
+
+
+def language(key: str = "lang") -> str:
+    """The language switch (zh / en)."""
+    return st.radio(
+        t("ui.sidebar.lang", state.lang()),
+        list(LANGS),
+        key=key,
+        format_func=lambda code: t(f"ui.lang.{code}", code),
+        horizontal=True,
+        on_change=_language_changed,
+    )
+
+
+def as_of(default: dt.date, help: str, key: str = "as_of") -> dt.date:
+    """The as-of date; its default follows the data (a new upload moves it unless the user picked a date since)."""
+    if key not in st.session_state or st.session_state.get(f"_{key}_default") != default:
+        st.session_state[f"_{key}_default"] = default
+        st.session_state[key] = default
+    return st.date_input(state.tr("ui.sidebar.as_of"), key=key, format="YYYY-MM-DD", help=help)
+
+
+def team(teams: list[str], key: str = "team") -> str:
+    """The team filter (state.ALL: everyone), kept in the URL."""
+    _worded(key)
+    return st.selectbox(
+        state.tr("ui.sidebar.team"),
+        [state.ALL, *teams],
+        key=key,
+        format_func=lambda x: (
+            state.tr("ui.sidebar.all_teams") if x == state.ALL else (x or state.tr("ui.no_team"))
+        ),
+        bind="query-params",
+    )
+
+
+def pick(
+    label: str,
+    options: list,
+    key: str,
+    labels: dict | Callable[[object], str] | None = None,
+    index: int | None = 0,
+    placeholder: str | None = None,
+    bind: bool = False,
+    worded: bool = False,
+    on_change: Callable[[], None] | None = None,
+    container=st,
+    **kwargs,
+):
+    """A select box over ``options`` shown with ``labels`` (a mapping or a function; default the option
+    itself). ``bind`` keeps the pick in the URL; ``worded`` re-sends the labels when the language changes."""
+    if worded:
+        _worded(key)
+    if isinstance(labels, dict):
+        mapping = labels
+        labels = lambda o: mapping.get(o, str(o))  # noqa: E731
+    return container.selectbox(
+        label,
+        options,
+        index=index,
+        key=key,
+        format_func=labels or str,
+        placeholder=placeholder,
+        bind="query-params" if bind else None,
+        **({"on_change": on_change} if on_change else {}),
+        **kwargs,
+    )
+
+
+def _url_pick(column: str, options: list[str], placeholder: str, key: str, container) -> str | None:
+    """A pick headed like the tables' ``column`` (none until chosen), kept in the URL (?<key>=…)."""
+    label = state.tr(f"ui.col.{column}")
+    return pick(label, options, key=key, index=None, placeholder=placeholder, bind=True, container=container)
+
+
+def kam(kams: list[str], placeholder: str, key: str = "kam", container=st) -> str | None:
+    """A KAM pick (none until chosen), kept in the URL (?kam=…)."""
+    return _url_pick("kam", kams, placeholder, key, container)
+
+
+def week(weeks: list[str], placeholder: str, key: str = "week", container=st) -> str | None:
+    """A week pick (none until chosen), kept in the URL (?week=…)."""
+    return _url_pick("week", weeks, placeholder, key, container)

@@ -1,0 +1,192 @@
+"""The customer page's view (客户归属): find a customer, tell their story in time order with the claim holder,
+and count each KAM's refused leads and visits. The story and the claim come from kam_metrics.engine.story."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+
+import pandas as pd
+
+from kam_metrics.engine import story
+from kam_metrics.engine.report import Results
+from kam_metrics.i18n import t
+from kam_metrics.present.common import kam_names
+from kam_metrics.present.format import day, mask_phone, mask_text, money, shown, stamp, text, word
+from kam_metrics.present.why import first_registrations, lead_why, visit_why
+
+STORY = ["time", "event", "kam", "status", "detail"]
+
+
+def _sources(results: Results) -> tuple[pd.DataFrame, ...]:
+    return (results.registrations, results.leads, results.visits, results.commissions)
+
+
+def find_customers(results: Results, query: str) -> list[str]:
+    """Phone numbers whose digits contain ``query``'s digits (3 or more), or whose customer name contains
+    ``query``; searched over registrations, leads, visits and deals. Full numbers, sorted."""
+    typed = (query or "").strip()
+    if not typed:
+        return []
+    digits = re.sub(r"\D", "", typed)
+    by_digits = len(digits) >= 3 and len(digits) * 2 >= len(typed.replace(" ", "").replace("-", ""))
+    found: set[str] = set()
+    for frame in _sources(results):
+        if by_digits:
+            hit = frame["phone"].astype(str).str.contains(digits, regex=False)
+        else:
+            hit = frame["customer_name"].fillna("").astype(str).str.contains(typed, regex=False)
+        found.update(str(p) for p in frame.loc[hit, "phone"])
+    return sorted(found)
+
+
+def customer_label(results: Results, phone: str) -> str:
+    """``138****5678 · 王建国 / 王先生`` (masked number and every name seen for it)."""
+    names: list[str] = []
+    for frame in _sources(results):
+        for name in frame.loc[frame["phone"] == phone, "customer_name"]:
+            if isinstance(name, str) and name and name not in names:
+                names.append(name)
+    return mask_phone(phone) + (" · " + " / ".join(names[:4]) if names else "")
+
+
+def _claim_kams(results: Results, phone: str) -> dict[tuple[str, int, int], object]:
+    """(event, upload_id, row_no) → the claim holder the lead lost to or the visit met (Results' claim_kam)."""
+    found = {}
+    for event, frame in (("lead", results.leads), ("visit", results.visits)):
+        rows = frame[frame["phone"] == phone]
+        for upload_id, row_no, kam in zip(rows["upload_id"], rows["row_no"], rows["claim_kam"], strict=True):
+            found[(event, int(upload_id), int(row_no))] = kam
+    return found
+
+
+def _detail(e, claim_kam: object, registered_at: object, lang: str) -> tuple[str, str]:
+    """(status word, detail) of one story event."""
+    if e.event == "registration":
+        detail = t("ui.story.registration", lang, name=text(e.customer_name), salesperson=text(e.salesperson))
+        return "", detail + (f" · {e.source}" if text(e.source) else "")
+    if e.event == "lead":
+        return word("status", e.code, lang), lead_why(e.code, claim_kam, registered_at, lang)
+    if e.event == "visit":
+        return word("status", e.code, lang), visit_why(e.code, claim_kam, e.salesperson, lang)
+    if e.event == "deal":
+        if e.code == "unattributed":
+            return word("type", e.code, lang), f"{e.property} · {word('reason', e.reason, lang)}"
+        amount = money(e.amount)
+        return word("type", e.code, lang), t(
+            "ui.story.deal", lang, property=e.property, salesperson=e.salesperson, amount=amount
+        )
+    return word("line", "clawback", lang), t(
+        "ui.story.clawback", lang, property=e.property, amount=money(e.amount)
+    )
+
+
+def customer_story(results: Results, phone: str, lang: str) -> pd.DataFrame:
+    """Everything that happened to one phone number, in the engine's order (engine.story.customer_events):
+    registrations, leads (who, status, why), visits, deals and clawbacks. Columns: time, event, kam, status,
+    detail (headers in ``lang``)."""
+    registered_at = first_registrations(results).get(phone)
+    claim_kams = _claim_kams(results, phone)
+    rows = []
+    for e in story.customer_events(results, phone).itertuples(index=False):
+        claim_kam = claim_kams.get((e.event, e.upload_id, e.row_no))
+        status, detail = _detail(e, claim_kam, registered_at, lang)
+        rows.append(
+            {
+                "time": stamp(e.at, e.date_only),
+                "event": t(f"ui.event.{e.event}", lang),
+                "kam": e.kam,
+                "status": status,
+                "detail": detail,
+            }
+        )
+    return shown(rows, STORY, lang)
+
+
+def claim_text(results: Results, phone: str, lang: str) -> str:
+    """One sentence: who holds the claim on ``phone`` at the end of as_of and since when, or that nobody does."""
+    claim = story.claim_holder(results, phone)
+    if claim is None:
+        return t("ui.claim.none", lang)
+    held = t("ui.claim.held", lang, kam=claim.kam, at=stamp(claim.since, claim.since_date_only))
+    if claim.lapses is None:
+        return held + t("ui.claim.forever", lang)
+    return held + t("ui.claim.until", lang, date=day(claim.lapses))
+
+
+def refusals(results: Results, lang: str) -> pd.DataFrame:
+    """Per KAM, how many leads and visits were refused for each reason (status word).
+
+    Columns: kam, what (leads / visits as words), reason, count. Valid rows are left out.
+    """
+    rows = []
+    for what, frame in (("leads", results.leads), ("visits", results.visits)):
+        refused = frame[frame["status"] != "valid"]
+        if refused.empty:
+            continue
+        counts = refused.groupby(["kam", "status"], sort=True).size()
+        for (kam, status), n in counts.items():
+            rows.append(
+                {
+                    "kam": kam,
+                    "what": t(f"kind.{what}", lang),
+                    "reason": t(f"status.{status}", lang),
+                    "count": int(n),
+                }
+            )
+    return pd.DataFrame(rows, columns=["kam", "what", "reason", "count"])
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerShown:
+    """One customer: the label (masked number and names), the claim sentence and the story (empty: unknown)."""
+
+    phone_masked: str
+    label: str
+    claim: str
+    story: pd.DataFrame
+
+
+@dataclasses.dataclass(frozen=True)
+class CustomerView:
+    """The customer page: the search's matches with their labels, the chosen customer, the refusals chart's data."""
+
+    query_masked: str  # what was typed, with any mobile number in it masked
+    matches: list[str]
+    match_labels: dict[str, str]
+    phone: str | None  # the customer shown: the one match of the query, else the ``phone`` asked for
+    customer: CustomerShown | None
+    refusals: pd.DataFrame
+    kams: list[str]  # the refusals chart's order (the roster's)
+
+
+def view(
+    results: Results,
+    lang: str,
+    query: str = "",
+    phone: str | None = None,
+    team_results: Results | None = None,
+) -> CustomerView:
+    """The customer page: ``query`` searched over every team in ``results``, the story of ``phone``, and the
+    refusals of ``team_results`` (the sidebar's team; default ``results``)."""
+    team_results = team_results if team_results is not None else results
+    matches = find_customers(results, query)
+    if len(matches) == 1:
+        phone = matches[0]
+    customer = None
+    if phone:
+        customer = CustomerShown(
+            phone_masked=mask_phone(phone),
+            label=customer_label(results, phone),
+            claim=claim_text(results, phone, lang),
+            story=customer_story(results, phone, lang),
+        )
+    return CustomerView(
+        query_masked=mask_text(query),
+        matches=matches,
+        match_labels={p: customer_label(results, p) for p in matches},
+        phone=phone or None,
+        customer=customer,
+        refusals=refusals(team_results, lang),
+        kams=kam_names(team_results),
+    )

@@ -1,0 +1,138 @@
+"""The overview page's view: one week's team figures, the lead-to-deal funnel, the quota trend, flagged KAMs."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from decimal import Decimal
+
+import pandas as pd
+
+from kam_metrics.engine.assessment import QUOTAS
+from kam_metrics.engine.report import Results
+from kam_metrics.i18n import t
+from kam_metrics.present.common import chosen, flagged, week_labels, weeks
+from kam_metrics.present.format import day, money
+
+
+def kpis(results: Results, week: str) -> dict:
+    """Team figures of one week: per quota the count against the summed target, fines, commission of the
+    month the week ends in, and the KAMs flagged that week.
+
+    Returns {week, week_start, in_progress, kams, quotas: [{quota, count, target, rate}], fines, month,
+    commission, net, flagged, warning, dismissal_review}, and fines_text, commission_text as money.
+    """
+    rows = results.weekly[results.weekly["week"] == week]
+    if rows.empty:
+        raise KeyError(week)
+    start = rows["week_start"].iloc[0]
+    month = f"{start + dt.timedelta(days=6):%Y-%m}"
+    quotas = []
+    for q in QUOTAS:
+        count = int(rows[q].sum())
+        target = int(getattr(results.rules.targets, q)) * len(rows)
+        quotas.append(
+            {"quota": q, "count": count, "target": target, "rate": count / target if target else 1.0}
+        )
+    months = results.statement[results.statement["month"] == month]
+    flags = rows["flag"].tolist()
+    fines = sum(rows["fine"], Decimal("0.00"))
+    commission = sum(months["commission"], Decimal("0.00"))
+    return {
+        "week": week,
+        "week_start": start,
+        "in_progress": bool(rows["in_progress"].iloc[0]),
+        "kams": len(rows),
+        "met": int(rows["met"].sum()),
+        "quotas": quotas,
+        "fines": fines,
+        "fines_text": money(fines),
+        "month": month,
+        "commission": commission,
+        "commission_text": money(commission),
+        "net": sum(months["net"], Decimal("0.00")),
+        "flagged": sum(1 for f in flags if f),
+        "warning": flags.count("warning"),
+        "dismissal_review": flags.count("dismissal_review"),
+    }
+
+
+def _until(results: Results, frame: pd.DataFrame, column: str) -> pd.DataFrame:
+    if results.as_of is None or frame.empty:
+        return frame
+    return frame[frame[column] < pd.Timestamp(results.as_of + dt.timedelta(days=1))]
+
+
+def funnel(results: Results, lang: str) -> pd.DataFrame:
+    """Leads → valid leads → valid visits → attributed deals, over every row dated up to as_of."""
+    leads = _until(results, results.leads, "reported_at")
+    visits = _until(results, results.visits, "visited_at")
+    deals = _until(results, results.commissions, "signed_at")
+    deals = deals[(deals["line"] == "commission") & (deals["type"] != "unattributed")]
+    counts = {
+        "leads": len(leads),
+        "valid_leads": int((leads["status"] == "valid").sum()),
+        "valid_visits": int((visits["status"] == "valid").sum()),
+        "deals": len(deals),
+    }
+    return pd.DataFrame(
+        {"stage": [t(f"ui.funnel.{k}", lang) for k in counts], "count": list(counts.values())}
+    )
+
+
+def short_week(week: str) -> str:
+    """An axis label: ``2026-W37`` → ``W37``, ``2026-11-24`` → ``11-24``."""
+    return week[5:] if len(week) > 5 else week
+
+
+def trend(results: Results, lang: str) -> pd.DataFrame:
+    """Per week and quota the team's count and the summed target: columns week, label (short week name),
+    quota, series, value."""
+    if results.weekly.empty:
+        return pd.DataFrame(columns=["week", "label", "quota", "series", "value"])
+    rows = []
+    for (week, _start), group in results.weekly.groupby(["week", "week_start"], sort=False):
+        for q in QUOTAS:
+            label = t(f"ui.col.{q}", lang)
+            target = int(getattr(results.rules.targets, q)) * len(group)
+            common = {"week": week, "label": short_week(week), "quota": label}
+            rows.append({**common, "series": t("ui.series.count", lang), "value": int(group[q].sum())})
+            rows.append({**common, "series": t("ui.series.target", lang), "value": target})
+    frame = pd.DataFrame(rows)
+    order = {w: i for i, w in enumerate(weeks(results))}
+    return frame.sort_values("week", key=lambda s: s.map(order), kind="stable").reset_index(drop=True)
+
+
+@dataclasses.dataclass(frozen=True)
+class OverviewView:
+    """The overview page: the week pick list, the chosen week's figures, funnel, trend and flagged KAMs.
+
+    ``kpi`` is None (and the frames empty) when no week is assessed yet."""
+
+    weeks: list[str]
+    week_labels: dict[str, str]
+    week: str | None
+    kpi: dict | None
+    as_of: str  # the as-of date the funnel counts up to
+    funnel: pd.DataFrame
+    trend: pd.DataFrame
+    flagged: pd.DataFrame
+
+
+def view(results: Results, lang: str, week: str | None = None) -> OverviewView:
+    """The overview of ``week`` (default, or when it is not shown: the latest week)."""
+    shown_weeks = weeks(results)
+    week = chosen(week, shown_weeks, shown_weeks[-1] if shown_weeks else None)
+    if week is None:
+        empty = pd.DataFrame()
+        return OverviewView([], {}, None, None, day(results.as_of), empty, empty, empty)
+    return OverviewView(
+        weeks=shown_weeks,
+        week_labels=week_labels(results, lang),
+        week=week,
+        kpi=kpis(results, week),
+        as_of=day(results.as_of),
+        funnel=funnel(results, lang),
+        trend=trend(results, lang),
+        flagged=flagged(results, lang),
+    )

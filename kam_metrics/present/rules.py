@@ -1,0 +1,165 @@
+"""The rules page's view: the rules form read back into Rules, its errors, the changed keys and the what-if."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Callable
+from decimal import Decimal
+
+import pandas as pd
+
+from kam_metrics.contract.rules import Rules, RulesError, rules_from_dict
+from kam_metrics.engine.report import Results
+from kam_metrics.i18n import t
+from kam_metrics.present.format import money, shown, word
+
+WHATIF = [
+    "kam",
+    "team",
+    "fines_now",
+    "fines_new",
+    "fines_delta",
+    "commission_now",
+    "commission_new",
+    "commission_delta",
+    "flag_now",
+    "flag_new",
+]
+
+
+def rules_from_form(values: dict[str, object]) -> Rules:
+    """Rules from the form's flat values (``targets.units`` → 3 …); ``excused_weeks`` may be text with
+    commas or spaces. Raises RulesError naming the key."""
+    data: dict[str, object] = {}
+    for key, value in values.items():
+        if key == "excused_weeks" and isinstance(value, str):
+            value = [p for p in re.split(r"[\s,，;；、]+", value) if p]
+        if isinstance(value, float) and value.is_integer() and not key.startswith("commission.visit_share"):
+            value = int(value)
+        parent, _, leaf = key.rpartition(".")
+        target = data.setdefault(parent, {}) if parent else data
+        if not isinstance(target, dict):
+            raise RulesError(f"{key}: not a table")
+        target[leaf] = value
+    return rules_from_dict(data)
+
+
+def rules_error_lines(error: RulesError, lang: str) -> list[str]:
+    """Each problem of a RulesError as ``label (key): message``."""
+    lines = []
+    for part in str(error).split("; "):
+        key, sep, message = part.partition(": ")
+        if not sep:
+            lines.append(part)
+            continue
+        label = t(f"ui.rule.{key}", lang)
+        lines.append(f"{label} ({key}): {message}" if label != f"ui.rule.{key}" else part)
+    return lines
+
+
+def rules_changes(current: Rules, edited: Rules, lang: str) -> pd.DataFrame:
+    """The rule keys whose value differs: key (as a word), current value, edited value."""
+    old = dict(current.flat())
+    rows = [
+        {"rule": f"{t(f'ui.rule.{k}', lang)} ({k})", "current": old.get(k, ""), "edited": v}
+        for k, v in edited.flat()
+        if old.get(k) != v
+    ]
+    return shown(rows, ["rule", "current", "edited"], lang)
+
+
+def whatif(current: Results, edited: Results, lang: str) -> pd.DataFrame:
+    """Per KAM, fines, commission, net and flag under the current and the edited rules, side by side."""
+    new = edited.summary.set_index("kam")
+    rows = []
+    for a in current.summary.itertuples(index=False):
+        b = new.loc[a.kam] if a.kam in new.index else None
+        fines_b = b["fines_total"] if b is not None else Decimal("0.00")
+        comm_a = a.commission_total - a.clawback_total
+        comm_b = b["commission_total"] - b["clawback_total"] if b is not None else Decimal("0.00")
+        rows.append(
+            {
+                "kam": a.kam,
+                "team": a.team,
+                "fines_now": money(a.fines_total),
+                "fines_new": money(fines_b),
+                "fines_delta": money(fines_b - a.fines_total),
+                "commission_now": money(comm_a),
+                "commission_new": money(comm_b),
+                "commission_delta": money(comm_b - comm_a),
+                "flag_now": word("flag", a.flag, lang) or "—",
+                "flag_new": word("flag", b["flag"] if b is not None else "", lang) or "—",
+            }
+        )
+    return shown(rows, WHATIF, lang)
+
+
+def whatif_totals(current: Results, edited: Results) -> dict[str, Decimal | int]:
+    """Team totals under both rule sets: fines, commission (after clawbacks) and flagged KAMs."""
+
+    def totals(r: Results) -> dict:
+        s = r.summary
+        return {
+            "fines": sum(s["fines_total"], Decimal("0.00")),
+            "commission": sum(s["commission_total"], Decimal("0.00"))
+            - sum(s["clawback_total"], Decimal("0.00")),
+            "flagged": int((s["flag"] != "").sum()),
+        }
+
+    a, b = totals(current), totals(edited)
+    return {f"{k}_now": v for k, v in a.items()} | {f"{k}_new": v for k, v in b.items()}
+
+
+@dataclasses.dataclass(frozen=True)
+class Total:
+    """A what-if total: the edited value and its change as words; ``changed`` false when the rules change nothing."""
+
+    value: str
+    delta: str
+    changed: bool
+
+
+@dataclasses.dataclass(frozen=True)
+class RulesView:
+    """The rules page: the edited rules (None when the form is refused) with the error lines, the changed keys,
+    and — when there is data — the what-if totals (fines, commission, flagged) and the per-KAM table."""
+
+    edited: Rules | None
+    errors: list[str]
+    changes: pd.DataFrame | None
+    totals: dict[str, Total] | None
+    whatif: pd.DataFrame | None
+
+
+def view(
+    results: Results | None,
+    lang: str,
+    form: dict[str, object] | None = None,
+    results_for: Callable[[Rules], Results] | None = None,
+    current: Rules | None = None,
+) -> RulesView:
+    """The rules page for the form's flat ``form`` values (None: the current rules unedited).
+
+    ``current`` is the rules file's rules (default ``results.rules``). The what-if compares ``results`` with
+    ``results_for(edited rules)``; without data (``results`` None) or ``results_for`` there is none."""
+    current = current or (results.rules if results is not None else Rules())
+    if form is None:
+        edited, errors = current, []
+    else:
+        try:
+            edited, errors = rules_from_form(form), []
+        except RulesError as error:
+            edited, errors = None, rules_error_lines(error, lang)
+    changes = None if edited is None else rules_changes(current, edited, lang)
+    totals = table = None
+    if changes is not None and not changes.empty and results is not None and results_for is not None:
+        then = results_for(edited)
+        raw = whatif_totals(results, then)
+        totals = {}
+        for name in ("fines", "commission", "flagged"):
+            new, delta = raw[f"{name}_new"], raw[f"{name}_new"] - raw[f"{name}_now"]
+            as_text = str if name == "flagged" else money
+            totals[name] = Total(value=as_text(new), delta=as_text(delta), changed=bool(delta))
+        table = whatif(results, then, lang)
+    return RulesView(edited=edited, errors=errors, changes=changes, totals=totals, whatif=table)

@@ -1,0 +1,234 @@
+"""The weekly page's view: the KAM × week grid, one KAM-week with every row behind its counts, the weekly table."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pandas as pd
+
+from kam_metrics.engine.assessment import QUOTAS
+from kam_metrics.engine.report import Results
+from kam_metrics.i18n import t
+from kam_metrics.present.common import chosen, flagged, kam_names, week_label, weeks
+from kam_metrics.present.format import mask_phone, money, shown, stamp, word
+from kam_metrics.present.why import first_registrations, lead_why, visit_why
+
+CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag"]
+
+
+def cell_state(in_progress: object, met: object) -> str:
+    """A KAM-week's state on the grid: in_progress, met or missed."""
+    return "in_progress" if in_progress else "met" if met else "missed"
+
+
+def heatmap(results: Results, lang: str) -> pd.DataFrame:
+    """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, and the hover's
+    lines as plain text (counts against targets, the fine, the flag with its streak or empty)."""
+    rows = []
+    for r in results.weekly.itertuples(index=False):
+        state = cell_state(r.in_progress, r.met)
+        counts = " · ".join(
+            f"{t(f'ui.col.{q}', lang)} {getattr(r, q)}/{getattr(results.rules.targets, q)}" for q in QUOTAS
+        )
+        flag = f"{t(f'flag.{r.flag}', lang)} ({t('ui.streak', lang, n=r.missed_streak)})" if r.flag else ""
+        rows.append(
+            {
+                "kam": r.kam,
+                "week": r.week,
+                "state": state,
+                "state_label": t(f"ui.state.{state}", lang),
+                "counts": counts,
+                "fine": f"{t('ui.col.fine', lang)} {money(r.fine)}",
+                "flag": flag,
+            }
+        )
+    return pd.DataFrame(rows, columns=CELLS)
+
+
+def weekly_table(results: Results, lang: str) -> pd.DataFrame:
+    """The KAM × week rows as shown: counts, shortfalls, fine, met, streak and flag in words."""
+    rows = [
+        {
+            "kam": r.kam,
+            "team": r.team,
+            "week": r.week,
+            "units": r.units,
+            "batches": r.batches,
+            "numbers": r.numbers,
+            "fine": money(r.fine),
+            "met": t("ui.state.in_progress" if r.in_progress else "ui.yes" if r.met else "ui.no", lang),
+            "missed_streak": r.missed_streak,
+            "flag": word("flag", r.flag, lang),
+        }
+        for r in results.weekly.itertuples(index=False)
+    ]
+    return shown(
+        rows,
+        ["kam", "team", "week", "units", "batches", "numbers", "fine", "met", "missed_streak", "flag"],
+        lang,
+    )
+
+
+def _week_bounds(results: Results, week: str) -> tuple[dt.date, dt.date]:
+    rows = results.weekly[results.weekly["week"] == week]
+    if rows.empty:
+        raise KeyError(week)
+    start = rows["week_start"].iloc[0]
+    return start, start + dt.timedelta(days=7)
+
+
+def _in_week(frame: pd.DataFrame, column: str, start: dt.date, end: dt.date) -> pd.DataFrame:
+    ts = pd.to_datetime(frame[column])
+    return frame[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
+
+
+def kam_week(results: Results, kam: str, week: str, lang: str) -> dict:
+    """Everything behind one KAM-week: the week's row and the units, leads and visits it counted or refused.
+
+    Returns {row: dict of the weekly row (raw values) or None, quotas: frame (quota, count, target,
+    shortfall), units, leads, visits: display frames}. Raises KeyError for a week not shown.
+    """
+    start, end = _week_bounds(results, week)
+    weekly = results.weekly[(results.weekly["kam"] == kam) & (results.weekly["week"] == week)]
+    row = weekly.iloc[0].to_dict() if len(weekly) else None
+    quota_rows = []
+    if row is not None:
+        for q in QUOTAS:
+            quota_rows.append(
+                {
+                    "quota": t(f"ui.col.{q}", lang),
+                    "count": int(row[q]),
+                    "target": int(getattr(results.rules.targets, q)),
+                    "shortfall": int(row[f"{q}_short"]),
+                    "fine": money(int(row[f"{q}_short"]) * getattr(results.rules.fines, q)),
+                }
+            )
+    first_reg = first_registrations(results)
+    units = _in_week(results.units[results.units["kam"] == kam], "date", start, end)
+    leads = _in_week(results.leads[results.leads["kam"] == kam], "reported_at", start, end)
+    visits = _in_week(results.visits[results.visits["kam"] == kam], "visited_at", start, end)
+    return {
+        "row": row,
+        "quotas": shown(quota_rows, ["quota", "count", "target", "shortfall", "fine"], lang),
+        "units": shown(
+            [
+                {
+                    "date": stamp(r.date, r.date_date_only),
+                    "unit_name": r.unit_name,
+                    "status": word("status", r.status, lang),
+                    "why": t(f"ui.why.unit_{r.status}", lang),
+                }
+                for r in units.itertuples(index=False)
+            ],
+            ["date", "unit_name", "status", "why"],
+            lang,
+        ),
+        "leads": shown(
+            [
+                {
+                    "reported_at": stamp(r.reported_at, r.reported_at_date_only),
+                    "phone": mask_phone(r.phone),
+                    "customer_name": r.customer_name,
+                    "status": word("status", r.status, lang),
+                    "why": lead_why(r.status, r.claim_kam, first_reg.get(r.phone), lang),
+                }
+                for r in leads.itertuples(index=False)
+            ],
+            ["reported_at", "phone", "customer_name", "status", "why"],
+            lang,
+        ),
+        "visits": shown(
+            [
+                {
+                    "visited_at": stamp(r.visited_at, r.visited_at_date_only),
+                    "phone": mask_phone(r.phone),
+                    "customer_name": r.customer_name,
+                    "salesperson": r.salesperson,
+                    "status": word("status", r.status, lang),
+                    "why": visit_why(r.status, r.claim_kam, r.salesperson, lang),
+                }
+                for r in visits.itertuples(index=False)
+            ],
+            ["visited_at", "phone", "customer_name", "salesperson", "status", "why"],
+            lang,
+        ),
+    }
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """One assessed KAM-week's headline figures, as words."""
+
+    state: str  # met / missed / in_progress
+    state_label: str
+    fine: str
+    missed_streak: int
+    flag: str  # the flag's word, or "—"
+    team: str  # the team, or the word for no team
+
+
+@dataclasses.dataclass(frozen=True)
+class KamWeekView:
+    """One KAM-week: its label, its verdict (None when the KAM was not assessed that week) and the rows."""
+
+    kam: str
+    week: str
+    label: str
+    verdict: Verdict | None
+    quotas: pd.DataFrame
+    parts: dict[str, pd.DataFrame]  # units, leads, visits in this order
+
+
+@dataclasses.dataclass(frozen=True)
+class WeeklyView:
+    """The weekly page: the grid's cells, the pick lists, the chosen KAM-week (or None), flagged KAMs, the table."""
+
+    kams: list[str]
+    weeks: list[str]
+    cells: pd.DataFrame
+    detail: KamWeekView | None
+    flagged: pd.DataFrame
+    table: pd.DataFrame
+
+
+def kam_week_view(results: Results, kam: str, week: str, lang: str) -> KamWeekView:
+    """What the page shows for one KAM-week."""
+    detail = kam_week(results, kam, week, lang)
+    row = detail["row"]
+    verdict = None
+    if row is not None:
+        state = cell_state(row["in_progress"], row["met"])
+        verdict = Verdict(
+            state=state,
+            state_label=t(f"ui.state.{state}", lang),
+            fine=money(row["fine"]),
+            missed_streak=int(row["missed_streak"]),
+            flag=t(f"flag.{row['flag']}", lang) or "—",
+            team=row["team"] or t("ui.no_team", lang),
+        )
+    return KamWeekView(
+        kam=kam,
+        week=week,
+        label=week_label(results, week, lang),
+        verdict=verdict,
+        quotas=detail["quotas"],
+        parts={p: detail[p] for p in ("units", "leads", "visits")},
+    )
+
+
+def view(results: Results, lang: str, kam: str | None = None, week: str | None = None) -> WeeklyView:
+    """The weekly page, with the KAM-week of ``kam`` and ``week`` opened when both are shown."""
+    kams, shown_weeks = kam_names(results), weeks(results)
+    kam, week = chosen(kam, kams), chosen(week, shown_weeks)
+    if not shown_weeks:
+        empty = pd.DataFrame()
+        return WeeklyView(kams, [], pd.DataFrame(columns=CELLS), None, empty, empty)
+    return WeeklyView(
+        kams=kams,
+        weeks=shown_weeks,
+        cells=heatmap(results, lang),
+        detail=kam_week_view(results, kam, week, lang) if kam and week else None,
+        flagged=flagged(results, lang),
+        table=weekly_table(results, lang),
+    )
