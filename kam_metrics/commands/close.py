@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import getpass
 import sys
 from pathlib import Path
 
+from kam_metrics.commands import by, fail, one_line, open_store
 from kam_metrics.i18n import t
 
 COMMANDS = ("close", "reopen", "closes")
@@ -42,42 +42,36 @@ def run(args, lang: str) -> int | None:
     """Run a close command; None when ``args`` is another area's command."""
     if args.command not in COMMANDS:
         return None
-    from kam_metrics.contract.rules import RulesError, load_rules
+    from kam_metrics.contract.rules import RulesError, load_ruleset
     from kam_metrics.ingest import closes
-    from kam_metrics.ingest.store import Store
 
-    try:
-        store = Store(args.db)
-    except Exception as e:  # a store in use by another program, a newer schema…
-        print(t("cli.failed", lang, command=args.command, reason=_one_line(e)), file=sys.stderr)
+    store = open_store(args, lang)
+    if store is None:
         return 2
-    by = "cli:" + getpass.getuser()
     try:
         if args.command == "close":
             try:
-                rules = load_rules(args.rules) if args.rules else None
+                rules = load_ruleset(args.rules) if args.rules else None
             except RulesError as e:
                 print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
                 return 2
-            done = closes.close_month(store, args.month, by, rules, args.as_of)
+            done = closes.close_month(store, args.month, by(), rules, args.as_of)
             print(
                 t("close.closed", lang, **{k: done[k] for k in ("month", "close_id", "items", "adjustments")})
             )
             if done["implicit"]:
                 print(t("close.closed_implicit", lang, months=", ".join(done["implicit"])))
         elif args.command == "reopen":
-            latest = closes.reopen_month(store, args.month, args.reason, by)
+            latest = closes.reopen_month(store, args.month, args.reason, by())
             key = "close.reopened" if latest else "close.reopened_none"
             print(t(key, lang, month=args.month, latest=latest))
         else:
             _print_closes(closes.closes(store), lang)
         return 0
     except closes.CloseRefused as e:
-        print(t("cli.failed", lang, command=args.command, reason=e.message(lang)), file=sys.stderr)
-        return 1
+        return fail(lang, args.command, e.message(lang), code=1)
     except Exception as e:  # never a traceback
-        print(t("cli.failed", lang, command=args.command, reason=_one_line(e)), file=sys.stderr)
-        return 2
+        return fail(lang, args.command, one_line(e))
     finally:
         store.close()
 
@@ -118,8 +112,3 @@ def _print_closes(frame, lang: str) -> None:
             state,
         )
         print("\t".join(str(c) for c in cells))
-
-
-def _one_line(error: Exception) -> str:
-    text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
-    return " ".join(str(text).split()) or type(error).__name__

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
+from kam_metrics.commands import by, fail, one_line, open_store
 from kam_metrics.contract.codes import DISPUTE_STATES
 from kam_metrics.i18n import t
 
@@ -91,10 +91,6 @@ def add_parsers(subparsers) -> None:
     k.add_argument("--state", choices=DISPUTE_STATES, default=None)
 
 
-def _by() -> str:
-    return "cli:" + getpass.getuser()
-
-
 def _key(args, kind: str) -> dict:
     if kind in ("lead", "visit"):
         return {"kam": args.kam, "phone": args.phone, "at": args.at}
@@ -108,21 +104,16 @@ def run(args, lang: str) -> int | None:
     if args.command not in COMMANDS:
         return None
     from kam_metrics.ingest import decisions
-    from kam_metrics.ingest.store import Store
 
-    try:
-        store = Store(args.db)
-    except Exception as e:  # a store in use by another program, a newer schema…
-        print(t("cli.failed", lang, command=args.command, reason=" ".join(str(e).split())), file=sys.stderr)
+    store = open_store(args, lang)
+    if store is None:
         return 2
     try:
         return _run(store, args, lang)
     except decisions.DecisionError as e:
-        print(t("cli.failed", lang, command=args.command, reason=e.message(lang)), file=sys.stderr)
-        return 2
+        return fail(lang, args.command, e.message(lang))
     except Exception as e:  # never a traceback
-        print(t("cli.failed", lang, command=args.command, reason=" ".join(str(e).split())), file=sys.stderr)
-        return 2
+        return fail(lang, args.command, one_line(e))
     finally:
         store.close()
 
@@ -145,7 +136,7 @@ def _run(store, args, lang: str) -> int:
     if args.command == "adjudicate":
         kind = args.adjudicate_kind
         if kind == "remove":
-            decisions.remove_adjudication(store, args.adjudication_id, _by(), args.reason)
+            decisions.remove_adjudication(store, args.adjudication_id, by(), args.reason)
             print(t("decisions.removed", lang, id=args.adjudication_id))
             return 0
         made, warning = decisions.adjudicate(
@@ -154,7 +145,7 @@ def _run(store, args, lang: str) -> int:
             verdict=args.verdict,
             verdict_kam=args.kam if kind == "deal" else None,
             reason=args.reason,
-            by=_by(),
+            by=by(),
             **_key(args, kind),
         )
         print(t("decisions.adjudicated", lang, id=made))
@@ -169,30 +160,30 @@ def _run(store, args, lang: str) -> int:
             asked_verdict=args.verdict,
             asked_kam=args.kam if kind == "deal" else None,
             note=args.note,
-            by=_by(),
+            by=by(),
             **_key(args, kind),
         )
         print(t("decisions.filed", lang, id=filed))
         _warn(warning, lang)
     elif action == "withdraw":
-        decisions.withdraw(store, args.dispute_id, _by())
+        decisions.withdraw(store, args.dispute_id, by())
         print(t("decisions.withdrawn", lang, id=args.dispute_id))
     elif action == "accept":
-        from kam_metrics.contract.rules import load_rules
+        from kam_metrics.contract.rules import load_ruleset
 
         made, warning = decisions.accept(
             store,
             args.dispute_id,
-            _by(),
+            by(),
             reason=args.reason,
             verdict=args.verdict,
             verdict_kam=args.kam,
-            rules=load_rules(args.rules),
+            rules=load_ruleset(args.rules) if args.rules else None,
         )
         print(t("decisions.accepted", lang, id=args.dispute_id, adjudication=made))
         _warn(warning, lang)
     elif action == "reject":
-        decisions.reject(store, args.dispute_id, _by(), args.reason)
+        decisions.reject(store, args.dispute_id, by(), args.reason)
         print(t("decisions.rejected_done", lang, id=args.dispute_id))
     else:
         frame = decisions.disputes(store, args.state).drop(columns=["story"])

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import getpass
 import sys
 from pathlib import Path
 
+from kam_metrics.commands import by, fail, one_line, open_store
 from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import t
 
@@ -32,7 +32,6 @@ def run(args: argparse.Namespace, lang: str) -> int | None:
     if args.command != "rules":
         return None
     from kam_metrics.ingest import rules_table
-    from kam_metrics.ingest.store import Store
 
     ruleset = None
     if args.rules_action == "set":
@@ -42,24 +41,17 @@ def run(args: argparse.Namespace, lang: str) -> int | None:
             for problem in e.problems:
                 print(t("cli.rules_error", lang, file=args.file, reason=problem), file=sys.stderr)
             return 2
-    try:
-        store = Store(args.db)
-    except Exception as e:  # a store in use by another program, a newer schema…
-        print(t("cli.failed", lang, command="rules", reason=_one_line(e)), file=sys.stderr)
+    store = open_store(args, lang)
+    if store is None:
         return 2
     try:
         if ruleset is None:
             sys.stdout.write(rules_table.stored_rules(store).to_toml())
         else:
-            rules_table.set_rules(store, ruleset, "cli:" + getpass.getuser())
+            rules_table.set_rules(store, ruleset, by())
             print(t("cli.rules_set", lang, file=args.file, changes=len(ruleset.changes)))
         return 0
     except Exception as e:  # never a traceback (stored rules a newer version wrote, a locked file…)
-        print(t("cli.failed", lang, command="rules", reason=_one_line(e)), file=sys.stderr)
-        return 2
+        return fail(lang, "rules", one_line(e))
     finally:
         store.close()
-
-
-def _one_line(error: Exception) -> str:
-    return " ".join(str(error).split()) or type(error).__name__
