@@ -7,6 +7,25 @@ from pathlib import Path
 
 from kam_metrics.contract.sheets import KINDS
 
+# SPEC §7 (v1.2), transcribed from the spec's table (not from the code): sheet → columns, in order.
+SPEC_SHEETS = {
+    "summary": "kam, team, weeks_assessed, weeks_met, fines_total, commission_total, clawback_total, "
+    "adjustments_total, net_total, missed_streak, flag",
+    "weekly": "kam, week, week_start, units, batches, numbers, units_short, batches_short, numbers_short, fine, "
+    "met, missed_streak, flag, in_progress",
+    "statement": "kam, month, commission, clawback, fines, adjustments, net, closed",
+    "commissions": "kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason, "
+    "kam_commission, salesperson_net, line, month, cancelled_at, adjudication",
+    "leads": "kam, phone, customer_name, reported_at, status, adjudication",
+    "visits": "kam, phone, customer_name, visited_at, salesperson, status, adjudication",
+    "units": "kam, date, unit_name, status, adjudication",
+    "rejected": "file, sheet, row, reason, raw",
+    "warnings": "file, sheet, row, column, reason",
+    "adjustments": "kam, month, source_month, kind, ref, amount, reason",
+    "adjudications": "id, kind, ref, verdict, kam, reason, decided_by, decided_at, dispute, orphaned",
+    "rules": "key, value, effective_from",
+}
+
 
 def write_csv(path: Path, kind: str, rows: list[dict]) -> Path:
     """A CSV as a director would save it: canonical Chinese headers of ``kind``, one row per dict.

@@ -13,23 +13,10 @@ from kam_metrics.engine import report
 from kam_metrics.export.workbook import write_workbook
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
-from tests.helpers import write_csv
+from tests.helpers import SPEC_SHEETS, write_csv
 
 # SPEC §7 v1.2: every sheet and column.
-CONTRACT = {
-    "summary": "kam, team, weeks_assessed, weeks_met, fines_total, commission_total, clawback_total, adjustments_total, net_total, missed_streak, flag",
-    "weekly": "kam, week, week_start, units, batches, numbers, units_short, batches_short, numbers_short, fine, met, missed_streak, flag, in_progress",
-    "statement": "kam, month, commission, clawback, fines, adjustments, net, closed",
-    "commissions": "kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason, kam_commission, salesperson_net, line, month, cancelled_at, adjudication",
-    "leads": "kam, phone, customer_name, reported_at, status, adjudication",
-    "visits": "kam, phone, customer_name, visited_at, salesperson, status, adjudication",
-    "units": "kam, date, unit_name, status, adjudication",
-    "rejected": "file, sheet, row, reason, raw",
-    "warnings": "file, sheet, row, column, reason",
-    "adjustments": "kam, month, source_month, kind, ref, amount, reason",
-    "adjudications": "id, kind, ref, verdict, kam, reason, decided_by, decided_at, dispute, orphaned",
-    "rules": "key, value, effective_from",
-}
+CONTRACT = SPEC_SHEETS
 SHEETS = {sheet: columns.split(", ") for sheet, columns in CONTRACT.items()}
 
 FORMULA_LIKE = ['=HYPERLINK("http://x","y")', "+张三", "-李四", "@王五", "=1+1"]
