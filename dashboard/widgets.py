@@ -84,6 +84,10 @@ def pick(
     itself). ``bind`` keeps the pick in the URL; ``worded`` re-sends the labels when the language changes."""
     if worded:
         _worded(key)
+    if index is not None and key in st.session_state and st.session_state[key] in options:
+        # The session value decides the pick; a default index beside a value set through session state
+        # (a language switch, a "show this week" button) makes Streamlit log a duplicate-value warning.
+        index = 0
     if isinstance(labels, dict):
         mapping = labels
         labels = lambda o: mapping.get(o, str(o))  # noqa: E731

@@ -43,8 +43,8 @@ def test_kam_week_shows_every_row_behind_the_counts_with_status_words_and_why(st
 def test_flagged_lists_kams_whose_last_assessed_week_is_flagged(story, compute):
     # Two missed weeks in a row: a warning under the default rules, a dismissal review from 2 weeks on.
     assert common.flagged(story, "zh").values.tolist() == [
-        ["李娜", "二组", "预警", 2],
-        ["王伟", "一组", "预警", 2],
+        ["李娜", "二组", "预警", 2, ""],
+        ["王伟", "一组", "预警", 2, ""],
     ]
     strict = compute(review_after_weeks=2)
     assert common.flagged(strict, "en")["Flag"].tolist() == ["dismissal review", "dismissal review"]
