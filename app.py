@@ -1,10 +1,16 @@
 """KAM Metrics dashboard: page config, the list of pages (every page is in app_pages/), the sidebar, run."""
 
+from pathlib import Path
+
 import streamlit as st
 
 from dashboard import errors, sidebar, state
 
-st.set_page_config(layout="wide", page_title=state.tr("ui.app.title"), page_icon=":material/monitoring:")
+# A local image: a ":material/…:" page icon makes the browser fetch the favicon from fonts.gstatic.com
+# (blocked in mainland China, absent offline); Streamlit serves this file itself.
+FAVICON = Path(__file__).parent / "dashboard" / "favicon.png"
+
+st.set_page_config(layout="wide", page_title=state.tr("ui.app.title"), page_icon=str(FAVICON))
 
 PAGES = [
     # The default page lives at "/" (Streamlit ignores its url_path).

@@ -329,8 +329,8 @@ def test_switching_to_english_shows_english_labels(page, sample_server, results)
     expect(sidebar).to_contain_text("As of")
     expect(sidebar).to_contain_text("Team")
     assert metrics(page, "Units")["Units"] == zh_units
-    flagged = read_table(page, "Missed streak")
-    assert flagged["headers"] == ["KAM", "Team", "Flag", "Missed streak"]
+    flagged = read_table(page, "Employment")
+    assert flagged["headers"] == ["KAM", "Team", "Flag", "Missed streak", "Employment"]
     assert {r["Flag"] for r in flagged["rows"]} <= {t("flag.warning", "en"), t("flag.dismissal_review", "en")}
     expect(page.locator("[data-testid='stMain']")).not_to_contain_text("大客户经理")
     screenshot(page, "overview_en")

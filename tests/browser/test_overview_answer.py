@@ -97,3 +97,34 @@ def test_the_first_screen_names_who_missed_the_last_complete_week_as_the_workboo
     ).wait_for()
     wait_idle(page)
     assert page.get_by_text(t("ui.overview.no_verdict", "zh")).count() == 1
+
+
+PAGES = ("/", "/weekly", "/attribution", "/commissions", "/upload", "/rules")
+
+
+def test_no_page_fetches_anything_from_another_host(page, server):
+    # The favicon was a ":material/…:" icon, which the browser fetched from fonts.gstatic.com.
+    outside = []
+    page.on(
+        "request",
+        lambda r: None if r.url.startswith((server.url, "data:", "blob:")) else outside.append(r.url),
+    )
+    for path in PAGES:
+        open_page(page, server, path)
+    page.wait_for_timeout(1000)
+    assert outside == []
+    icon = page.evaluate("() => document.querySelector(\"link[rel*='icon']\")?.href ?? ''")
+    assert icon.startswith(server.url)
+
+
+def test_a_language_switch_and_the_week_button_log_no_session_state_warning(page, server):
+    open_page(page, server, "/")
+    page.get_by_role("button", name=t("ui.overview.show_current", "zh")).click()
+    wait_idle(page)
+    page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
+    page.locator("h1").filter(has_text=t("ui.page.overview", "en")).wait_for()
+    wait_idle(page)
+    page.get_by_role("button", name=t("ui.overview.show_last", "en")).click()
+    wait_idle(page)
+    log = server.log.read_text(errors="replace")
+    assert "Session State API" not in log, server.log_tail()
