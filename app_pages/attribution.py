@@ -66,4 +66,7 @@ st.subheader(state.tr("ui.attr.refusals"))
 if view.refusals.empty:
     st.success(state.tr("ui.attr.no_refusals"))
 else:
-    st.plotly_chart(charts.refusals(view.refusals, view.kams), key="attr_refusals")
+    figures = charts.refusals(view.refusals, view.kams)
+    for i, (col, (what, fig)) in enumerate(zip(st.columns(len(figures)), figures.items(), strict=True)):
+        col.markdown(f"**{md(what)}**")
+        col.plotly_chart(fig, key=f"attr_refusals_{i}")

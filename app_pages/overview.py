@@ -84,6 +84,8 @@ with left:
 with right:
     st.subheader(state.tr("ui.overview.trend"))
     st.plotly_chart(charts.trend(view.trend), key="ov_trend")
+    if view.current:
+        st.caption(state.tr("ui.overview.trend_note", week=view.current))
 
 st.subheader(state.tr("ui.overview.flagged_list"))
 if view.flagged.empty:

@@ -160,12 +160,14 @@ def short_week(week: str) -> str:
 
 
 def trend(results: Results, lang: str) -> pd.DataFrame:
-    """Per week and quota the team's count and the summed target: columns week, label (short week name),
-    quota, series, value."""
-    if results.weekly.empty:
+    """Per assessed week and quota the team's count and the summed target: columns week, label (short week
+    name), quota, series, value. The in-progress week is left out: its part-week counts would draw as a
+    steep drop (the page says it is left out)."""
+    assessed = results.weekly[~results.weekly["in_progress"].astype(bool)] if len(results.weekly) else None
+    if assessed is None or assessed.empty:
         return pd.DataFrame(columns=["week", "label", "quota", "series", "value"])
     rows = []
-    for (week, _start), group in results.weekly.groupby(["week", "week_start"], sort=False):
+    for (week, _start), group in assessed.groupby(["week", "week_start"], sort=False):
         for q in QUOTAS:
             label = t(f"ui.col.{q}", lang)
             target = int(getattr(results.rules.targets, q)) * len(group)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 
@@ -14,7 +15,16 @@ from kam_metrics.present.common import chosen, flagged, kam_names, week_label, w
 from kam_metrics.present.format import mask_phone, money, shown, stamp, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
-CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag"]
+CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag", "text"]
+
+
+def cell_text(state: str, fine: object) -> str:
+    """What a grid cell says on itself: an assessed week's fine in whole yuan (cents when there are), an
+    in-progress week "…" (nothing is settled yet)."""
+    if state == "in_progress":
+        return "…"
+    amount = Decimal(fine)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
 def cell_state(in_progress: object, met: object) -> str:
@@ -23,8 +33,8 @@ def cell_state(in_progress: object, met: object) -> str:
 
 
 def heatmap(results: Results, lang: str) -> pd.DataFrame:
-    """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, and the hover's
-    lines as plain text (counts against targets, the fine, the flag with its streak or empty)."""
+    """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, the hover's lines as
+    plain text (counts against targets, the fine, the flag with its streak or empty) and the cell's own text."""
     rows = []
     for r in results.weekly.itertuples(index=False):
         state = cell_state(r.in_progress, r.met)
@@ -41,6 +51,7 @@ def heatmap(results: Results, lang: str) -> pd.DataFrame:
                 "counts": counts,
                 "fine": f"{t('ui.col.fine', lang)} {money(r.fine)}",
                 "flag": flag,
+                "text": cell_text(state, r.fine),
             }
         )
     return pd.DataFrame(rows, columns=CELLS)

@@ -9,7 +9,7 @@ from kam_metrics.present import weekly
 from tests.app_pages.conftest import FULL_PHONE, HOSTILE, frame, is_literal, metrics, open_page, shown_text
 
 CELLS = pd.DataFrame(
-    [["甲", "2026-W01", "met", "达标", "拓展单位 3/3", "罚款 ¥0.00", ""]], columns=weekly.CELLS
+    [["甲", "2026-W01", "met", "达标", "拓展单位 3/3", "罚款 ¥0.00", "", "0"]], columns=weekly.CELLS
 )
 
 

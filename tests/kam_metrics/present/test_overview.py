@@ -63,6 +63,9 @@ def test_the_overview_opens_the_last_complete_week_with_the_in_progress_week_one
     assert (shown.weeks, shown.week, shown.current) == (["2026-W37", "2026-W38"], "2026-W37", "2026-W38")
     assert overview.view(mid_week, "zh", week="2026-W38").kpi["in_progress"] is True
     assert overview.view(story, "zh").current is None
+    # The trend leaves the part week out (no steep drop); the complete weeks stay.
+    assert set(overview.view(mid_week, "zh").trend["week"]) == {"2026-W37"}
+    assert set(overview.view(story, "zh").trend["week"]) == {"2026-W37", "2026-W38"}
 
 
 def test_the_overview_names_who_missed_with_shortfalls_fine_streak_and_the_week_before(story):

@@ -23,7 +23,11 @@ def test_heatmap_has_one_cell_per_kam_week_with_its_state_and_the_hovers_lines_a
         "拓展单位 1/3 · 带访批次 1/16 · 诚意客户号码 1/100",
         "罚款 ¥449.00",
         "",
+        "449",
     ]
+    assert (
+        weekly.cell_text("in_progress", 0) == "…" and weekly.cell_text("missed", Decimal("12.5")) == "12.50"
+    )
 
 
 def test_kam_week_shows_every_row_behind_the_counts_with_status_words_and_why(story):
