@@ -10,15 +10,25 @@ st.title(state.tr("ui.page.attribution"))
 sidebar.require_data()
 
 
-# The chosen customer lives in the URL (?phone=…); the search box holds only what the user typed, so a
-# full number reaches the screen only when the user typed it.
+# The chosen customer lives in the URL as an opaque reference (?c=…, customer.customer_ref under the
+# installation's key), never as the number; the search box holds only what the user typed, so a full number
+# reaches the screen only when the user typed it.
+key = widgets.link_key()
+
+
 def _new_search() -> None:
-    st.query_params.pop("phone", None)
+    st.query_params.pop("c", None)
 
 
 def _pick_match() -> None:
     if st.session_state.get("attr_match"):
-        st.query_params["phone"] = st.session_state["attr_match"]
+        st.query_params["c"] = customer.customer_ref(st.session_state["attr_match"], key)
+
+
+# An old link with the number in it (?phone=…) is rewritten to its reference at once.
+old = st.query_params.pop("phone", None)
+if old:
+    st.query_params["c"] = customer.customer_ref(old, key)
 
 
 query = st.text_input(
@@ -31,11 +41,12 @@ view = customer.view(
     state.results(team_filter=False),  # a customer's story crosses teams
     state.lang(),
     query=query,
-    phone=st.query_params.get("phone"),
     team_results=state.results(),
+    ref=st.query_params.get("c"),
+    key=key,
 )
-if view.phone and view.phone != st.query_params.get("phone"):
-    st.query_params["phone"] = view.phone
+if view.ref and view.ref != st.query_params.get("c"):
+    st.query_params["c"] = view.ref
 
 if query and not view.matches:
     st.warning(state.tr("ui.attr.no_match", query=md(view.query_masked)))

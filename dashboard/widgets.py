@@ -4,7 +4,10 @@ its value; ``value(key)`` reads a pick before its widget is drawn (so a page can
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -118,3 +121,25 @@ def kam(kams: list[str], placeholder: str, key: str = "kam", container=st) -> st
 def week(weeks: list[str], placeholder: str, key: str = "week", container=st) -> str | None:
     """A week pick (none until chosen), kept in the URL (?week=…)."""
     return _url_pick("week", weeks, placeholder, key, container)
+
+
+@st.cache_resource(show_spinner=False)
+def _link_key(path: str) -> bytes:
+    file = Path(path)
+    try:
+        return bytes.fromhex(file.read_text().strip())
+    except (OSError, ValueError):
+        key = secrets.token_bytes(16)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(key.hex())
+        os.chmod(file, 0o600)
+        return key
+
+
+def link_key() -> bytes:
+    """The installation's key for customer references in URLs ($KAM_LINK_KEY as hex, else a random key kept
+    beside the store as ``<store>.linkkey``): a shared link names a customer only to this installation."""
+    env = os.environ.get("KAM_LINK_KEY")
+    if env:
+        return bytes.fromhex(env)
+    return _link_key(str(Path(state.store().path).with_suffix(".linkkey")))
