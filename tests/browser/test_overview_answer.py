@@ -128,3 +128,34 @@ def test_a_language_switch_and_the_week_button_log_no_session_state_warning(page
     wait_idle(page)
     log = server.log.read_text(errors="replace")
     assert "Session State API" not in log, server.log_tail()
+
+
+def shown_as_of(sidebar, label: str) -> str:
+    """The sidebar's as-of date as YYYY-MM-DD, read from the date field's year, month and day segments."""
+    parts = [
+        int(sidebar.get_by_role("spinbutton", name=f"{part}, {label}").get_attribute("aria-valuenow"))
+        for part in ("year", "month", "day")
+    ]
+    return f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}"
+
+
+def test_the_language_and_the_as_of_date_survive_a_reload(page, server, engine):
+    import datetime as dt
+
+    _, results = engine
+    open_page(page, server, "/weekly")
+    sidebar = page.locator("[data-testid='stSidebar']")
+    sidebar.get_by_text("English", exact=True).click()
+    page.wait_for_function("() => location.search.includes('lang=en')")  # the switch writes the URL
+    wait_idle(page)
+
+    earlier = (results.as_of - dt.timedelta(days=10)).isoformat()
+    open_page(page, server, f"/weekly?lang=en&as_of={earlier}")  # a link or bookmark with both
+    for _ in range(2):
+        page.locator("h1").filter(has_text=t("ui.page.weekly", "en")).wait_for()
+        wait_idle(page)
+        assert shown_as_of(sidebar, t("ui.sidebar.as_of", "en")) == earlier
+        nav = sidebar.locator("[data-testid='stSidebarNavLink']").first.inner_text()
+        assert t("ui.page.overview", "en") in nav
+        assert f"as_of={earlier}" in page.url and "lang=en" in page.url
+        page.reload(wait_until="domcontentloaded")  # F5
