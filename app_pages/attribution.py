@@ -31,6 +31,16 @@ if old:
     st.query_params["c"] = customer.customer_ref(old, key)
 
 
+# Opened from a KAM-week's lead or visit (?from_kam=…&from_week=…): a link back to it.
+back_kam, back_week = st.query_params.get("from_kam"), st.query_params.get("from_week")
+if back_kam and back_week:
+    st.page_link(
+        "app_pages/weekly.py",
+        label=state.tr("ui.attr.back", kam=md(back_kam), week=md(back_week)),
+        icon=":material/arrow_back:",
+        query_params={"kam": back_kam, "week": back_week},
+    )
+
 query = st.text_input(
     state.tr("ui.attr.search"),
     key="attr_query",

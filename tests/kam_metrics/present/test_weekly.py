@@ -87,3 +87,13 @@ def test_the_weekly_view_opens_the_picked_kam_week_with_its_verdict_and_rows(sto
 )
 def test_the_weekly_view_opens_no_kam_week_without_a_shown_kam_and_week(story, kam, week):
     assert weekly.view(story, "zh", kam=kam, week=week).detail is None
+
+
+def test_each_lead_and_visit_of_a_kam_week_carries_its_customers_reference(story):
+    from kam_metrics.present.customer import customer_ref
+    from tests.kam_metrics.present.conftest import PHONE
+
+    key = b"k" * 16
+    shown = weekly.view(story, "zh", kam="王伟", week="2026-W37", key=key).detail
+    assert shown.refs == {"leads": [customer_ref(PHONE, key)], "visits": [customer_ref(PHONE, key)]}
+    assert len(shown.parts["leads"]) == len(shown.refs["leads"])
