@@ -83,7 +83,7 @@ def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
     selections of scatter traces only (a heatmap click returns nothing).
     """
     fig = go.Figure()
-    size = max(14, min(34, int(900 / max(len(weeks), 1))))
+    size = max(14, min(30, int(900 / max(len(weeks), 1))))
     for state, colour in STATE_COLOURS.items():
         part = cells[cells["state"] == state]
         if part.empty:
@@ -106,7 +106,7 @@ def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
                 },
                 # After a click the other cells fade only a little (plotly's default 0.2 washes them out).
                 selected={"marker": {"opacity": 1}},
-                unselected={"marker": {"opacity": 0.45}},
+                unselected={"marker": {"opacity": 0.45}, "textfont": {"color": "#333"}},
                 hovertext=hover(part),
                 hoverinfo="text",
                 customdata=part[["kam", "week"]].to_numpy(),
