@@ -159,3 +159,17 @@ def test_the_language_and_the_as_of_date_survive_a_reload(page, server, engine):
         assert t("ui.page.overview", "en") in nav
         assert f"as_of={earlier}" in page.url and "lang=en" in page.url
         page.reload(wait_until="domcontentloaded")  # F5
+
+
+def test_a_deep_link_fails_no_request_but_streamlits_own_base_url_probe(page, server):
+    # Streamlit's frontend finds the server's base URL by trying the page's path first
+    # (/weekly/_stcore/health, /weekly/_stcore/host-config: 404 by design, see
+    # streamlit/web/server/starlette/starlette_static_routes.py) and then its parent. Those two probes
+    # are the only failures a deep link may cause: no asset, icon or link of ours is relative to the page.
+    failed = []
+    page.on("response", lambda r: failed.append(r.url.removeprefix(server.url)) if r.status >= 400 else None)
+    for path in PAGES[1:]:
+        open_page(page, server, path)
+    page.wait_for_timeout(500)
+    probes = {f"{p}/_stcore/{end}" for p in PAGES[1:] for end in ("health", "host-config")}
+    assert set(failed) <= probes, sorted(set(failed) - probes)
