@@ -38,13 +38,17 @@ st.subheader(state.tr("ui.comm.lines"))
 if view.lines.empty:
     st.caption(state.tr("ui.none"))
 else:
+    kam_col = state.tr("ui.col.kam")
     st.dataframe(
         view.lines,
         hide_index=True,
         key="comm_lines",
         column_order=view.line_columns,
-        column_config={state.tr("ui.col.reason"): st.column_config.TextColumn(width=140)},
+        column_config={
+            c: st.column_config.TextColumn(width=w, pinned=c == kam_col) for c, w in view.line_widths.items()
+        },
     )
+    st.caption(state.tr("ui.comm.reconcile", **view.reconcile))
 
 st.subheader(state.tr("ui.comm.downloads"))
 full = state.results(team_filter=False)

@@ -15,7 +15,13 @@ if point is not None and point != st.session_state.get("_weekly_last_point"):
     st.session_state["_weekly_last_point"] = point
     st.session_state["week"], st.session_state["kam"] = point
 
-view = weekly.view(state.results(), state.lang(), kam=widgets.value("kam"), week=widgets.value("week"))
+view = weekly.view(
+    state.results(),
+    state.lang(),
+    kam=widgets.value("kam"),
+    week=widgets.value("week"),
+    key=widgets.link_key(),
+)
 if not view.weeks:
     st.info(state.tr("ui.empty.no_weeks"))
     st.stop()
@@ -53,9 +59,25 @@ else:
         st.markdown(f"**{state.tr(f'ui.part.{part}')}** · {state.tr('ui.rows', n=len(rows))}")
         if rows.empty:
             st.caption(state.tr("ui.none"))
-        else:
-            st.dataframe(
-                rows, hide_index=True, key=f"weekly_{part}", height=min(36 * (len(rows) + 1) + 2, 400)
+            continue
+        refs = detail.refs.get(part)
+        if refs:
+            st.caption(state.tr("ui.weekly.row_to_story"))
+        picked = st.dataframe(
+            rows,
+            hide_index=True,
+            key=f"weekly_{part}",
+            height=min(36 * (len(rows) + 1) + 2, 400),
+            on_select="rerun" if refs else "ignore",
+            selection_mode="single-row",
+        )
+        # A picked lead or visit opens that customer's story, which links back to this KAM-week.
+        chosen = picked.selection.rows if refs else []
+        if chosen:
+            st.switch_page(
+                "app_pages/attribution.py",
+                # Not kam / week: those are bound to this page's picks, which switch_page may not set.
+                query_params={"c": refs[chosen[0]], "from_kam": detail.kam, "from_week": detail.week},
             )
 
 st.subheader(state.tr("ui.weekly.flagged"))

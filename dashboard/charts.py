@@ -83,7 +83,7 @@ def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
     selections of scatter traces only (a heatmap click returns nothing).
     """
     fig = go.Figure()
-    size = max(10, min(30, int(900 / max(len(weeks), 1))))
+    size = max(14, min(30, int(900 / max(len(weeks), 1))))
     for state, colour in STATE_COLOURS.items():
         part = cells[cells["state"] == state]
         if part.empty:
@@ -92,8 +92,12 @@ def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
             go.Scatter(
                 x=part["week"],
                 y=part["kam"],
-                mode="markers",
+                mode="markers+text",
                 name=part["state_label"].iloc[0],
+                # The fine on the cell itself (not only on hover): a glance shows who cost what.
+                text=part["text"],
+                textposition="middle center",
+                textfont={"size": max(8, min(11, size // 3)), "color": "#fff"},
                 marker={
                     "symbol": "square",
                     "size": size,
@@ -102,7 +106,7 @@ def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
                 },
                 # After a click the other cells fade only a little (plotly's default 0.2 washes them out).
                 selected={"marker": {"opacity": 1}},
-                unselected={"marker": {"opacity": 0.45}},
+                unselected={"marker": {"opacity": 0.45}, "textfont": {"color": "#333"}},
                 hovertext=hover(part),
                 hoverinfo="text",
                 customdata=part[["kam", "week"]].to_numpy(),
@@ -115,15 +119,16 @@ def heatmap(cells: pd.DataFrame, kams: list[str], weeks: list[str]) -> go.Figure
     return _layout(fig, 120 + 34 * max(len(kams), 1))
 
 
-def refusals(frame: pd.DataFrame, kams: list[str] | None = None) -> go.Figure:
-    """Per KAM (in ``kams`` order, the roster's, when given), stacked counts of refused leads and visits by reason."""
+def refusals(frame: pd.DataFrame, kams: list[str] | None = None) -> dict[str, go.Figure]:
+    """Per kind of row (``what``: leads, visits) one chart: per KAM (in ``kams`` order, the roster's, when
+    given), stacked counts of refused rows by reason. One chart each, so a legend holds only its own reasons."""
     orders = {"kam": kams} if kams else {}
-    fig = px.bar(
-        frame, x="kam", y="count", color="reason", facet_col="what", barmode="stack", category_orders=orders
-    )
-    fig.update_xaxes(title=None)
-    fig.update_yaxes(title=None)
-    shown = kams or sorted(set(frame["kam"]))
-    _names_as_text(fig, "x", [k for k in shown if k in set(frame["kam"])])
-    fig.for_each_annotation(lambda a: a.update(text=a.text.split("=")[-1]))
-    return _layout(fig, 440, legend_below=True)
+    charts = {}
+    for what, part in frame.groupby("what", sort=False):
+        fig = px.bar(part, x="kam", y="count", color="reason", barmode="stack", category_orders=orders)
+        fig.update_xaxes(title=None)
+        fig.update_yaxes(title=None)
+        shown = kams or sorted(set(part["kam"]))
+        _names_as_text(fig, "x", [k for k in shown if k in set(part["kam"])])
+        charts[str(what)] = _layout(fig, 400, legend_below=True)
+    return charts

@@ -4,7 +4,10 @@ its value; ``value(key)`` reads a pick before its widget is drawn (so a page can
 from __future__ import annotations
 
 import datetime as dt
+import os
+import secrets
 from collections.abc import Callable
+from pathlib import Path
 
 import streamlit as st
 
@@ -33,9 +36,16 @@ def _language_changed() -> None:
             st.session_state[key] = st.session_state[key]
 
 
+def restore_language(key: str = "lang") -> None:
+    """Before anything is drawn, take the language from the URL (?lang=en) on a session's first run, so a
+    reload (F5) keeps it for the page title and the navigation too, not only for the page below."""
+    if key not in st.session_state and st.query_params.get(key) in LANGS:
+        st.session_state[key] = st.query_params[key]
+
+
 def language(key: str = "lang") -> str:
-    """The language switch (zh / en)."""
-    return st.radio(
+    """The language switch (zh / en), kept in the URL (?lang=en; the default zh leaves the URL clean)."""
+    code = st.radio(
         t("ui.sidebar.lang", state.lang()),
         list(LANGS),
         key=key,
@@ -43,14 +53,37 @@ def language(key: str = "lang") -> str:
         horizontal=True,
         on_change=_language_changed,
     )
+    # Written by hand, not bind="query-params": a bound radio puts its label (English) in the URL.
+    _keep_in_url(key, None if code == LANGS[0] else code)
+    return code
+
+
+def _url_date(key: str) -> dt.date | None:
+    try:
+        return dt.date.fromisoformat(str(st.query_params.get(key) or ""))
+    except ValueError:
+        return None
 
 
 def as_of(default: dt.date, help: str, key: str = "as_of") -> dt.date:
-    """The as-of date; its default follows the data (a new upload moves it unless the user picked a date since)."""
+    """The as-of date, kept in the URL (?as_of=YYYY-MM-DD) so a reload keeps it; its default follows the
+    data (a new upload moves it unless the user picked a date since)."""
     if key not in st.session_state or st.session_state.get(f"_{key}_default") != default:
+        first = f"_{key}_default" not in st.session_state
         st.session_state[f"_{key}_default"] = default
-        st.session_state[key] = default
-    return st.date_input(state.tr("ui.sidebar.as_of"), key=key, format="YYYY-MM-DD", help=help)
+        st.session_state[key] = (_url_date(key) if first else None) or default
+    chosen = st.date_input(state.tr("ui.sidebar.as_of"), key=key, format="YYYY-MM-DD", help=help)
+    _keep_in_url(key, None if chosen == default else chosen.isoformat())
+    return chosen
+
+
+def _keep_in_url(key: str, value: str | None) -> None:
+    """Put ``value`` in the URL as ?<key>=… (None: remove it), written only when it changes."""
+    if value is None:
+        if key in st.query_params:
+            del st.query_params[key]
+    elif st.query_params.get(key) != value:
+        st.query_params[key] = value
 
 
 def team(teams: list[str], key: str = "team") -> str:
@@ -84,6 +117,10 @@ def pick(
     itself). ``bind`` keeps the pick in the URL; ``worded`` re-sends the labels when the language changes."""
     if worded:
         _worded(key)
+    if index is not None and key in st.session_state and st.session_state[key] in options:
+        # The session value decides the pick; a default index beside a value set through session state
+        # (a language switch, a "show this week" button) makes Streamlit log a duplicate-value warning.
+        index = 0
     if isinstance(labels, dict):
         mapping = labels
         labels = lambda o: mapping.get(o, str(o))  # noqa: E731
@@ -114,3 +151,25 @@ def kam(kams: list[str], placeholder: str, key: str = "kam", container=st) -> st
 def week(weeks: list[str], placeholder: str, key: str = "week", container=st) -> str | None:
     """A week pick (none until chosen), kept in the URL (?week=…)."""
     return _url_pick("week", weeks, placeholder, key, container)
+
+
+@st.cache_resource(show_spinner=False)
+def _link_key(path: str) -> bytes:
+    file = Path(path)
+    try:
+        return bytes.fromhex(file.read_text().strip())
+    except (OSError, ValueError):
+        key = secrets.token_bytes(16)
+        file.parent.mkdir(parents=True, exist_ok=True)
+        file.write_text(key.hex())
+        os.chmod(file, 0o600)
+        return key
+
+
+def link_key() -> bytes:
+    """The installation's key for customer references in URLs ($KAM_LINK_KEY as hex, else a random key kept
+    beside the store as ``<store>.linkkey``): a shared link names a customer only to this installation."""
+    env = os.environ.get("KAM_LINK_KEY")
+    if env:
+        return bytes.fromhex(env)
+    return _link_key(str(Path(state.store().path).with_suffix(".linkkey")))

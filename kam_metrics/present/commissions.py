@@ -14,21 +14,24 @@ from kam_metrics.present.format import day, mask_phone, money, shown, text, word
 
 ALL = "*"  # the month pick's "all months"
 SUMS = ("commission", "clawback", "fines", "net")
+# The money columns come right after who and what, so the table's right edge never hides them.
 LINES = [
     "month",
     "kam",
     "signed_at",
-    "customer_name",
-    "phone",
     "property",
-    "salesperson",
-    "salesperson_commission",
-    "type",
-    "reason",
     "line",
     "kam_commission",
+    "salesperson_commission",
     "salesperson_net",
+    "salesperson",
+    "customer_name",
+    "phone",
+    "type",
+    "reason",
+    "cancelled_at",
 ]
+LINE_MONEY = ("kam_commission", "salesperson_net")
 
 
 def months(results: Results) -> list[str]:
@@ -36,35 +39,54 @@ def months(results: Results) -> list[str]:
     return sorted({str(m) for m in results.statement["month"]})
 
 
-def _of_month(results: Results, month: str | None) -> pd.DataFrame:
-    return results.statement if month is None else results.statement[results.statement["month"] == month]
+def _of_month(results: Results, month: str | None, kam: str | None = None) -> pd.DataFrame:
+    frame = results.statement if month is None else results.statement[results.statement["month"] == month]
+    return frame if kam is None else frame[frame["kam"] == kam]
 
 
 def _sums(lines: pd.DataFrame) -> dict[str, Decimal]:
     return {c: sum(lines[c], Decimal("0.00")) for c in SUMS}
 
 
-def statement_table(results: Results, month: str | None, lang: str) -> pd.DataFrame:
-    """The monthly statement per KAM (all months summed when ``month`` is None), money as words."""
-    frame = _of_month(results, month)
+def statement_table(results: Results, month: str | None, lang: str, kam: str | None = None) -> pd.DataFrame:
+    """The monthly statement per KAM (all months summed when ``month`` is None), money as words; of one KAM
+    when ``kam`` is given, else each team's KAMs followed by the team's subtotal and, with several teams, a
+    total row."""
+    frame = _of_month(results, month, kam)
     rows = []
-    for kam in kam_names(results):
-        lines = frame[frame["kam"] == kam]
+    teams: list[str] = []
+    for name in kam_names(results) if kam is None else [kam]:
+        lines = frame[frame["kam"] == name]
         if lines.empty:
             continue
-        sums = {c: money(v) for c, v in _sums(lines).items()}
-        rows.append({"kam": kam, "team": lines["team"].iloc[0], **sums})
+        team = lines["team"].iloc[0]
+        if kam is None and teams and team != teams[-1]:
+            rows.append(_subtotal(frame, teams[-1], lang))
+        if not teams or team != teams[-1]:
+            teams.append(team)
+        rows.append({"kam": name, "team": team, **{c: money(v) for c, v in _sums(lines).items()}})
+    if kam is None and teams:
+        rows.append(_subtotal(frame, teams[-1], lang))
+        if len(teams) > 1:
+            total = {c: money(v) for c, v in _sums(frame).items()}
+            rows.append({"kam": t("ui.comm.total", lang), "team": "", **total})
     return shown(rows, ["kam", "team", *SUMS], lang)
 
 
-def statement_totals(results: Results, month: str | None) -> dict[str, Decimal]:
-    """Team totals of the statement: commission, clawback, fines, net."""
-    return _sums(_of_month(results, month))
+def _subtotal(frame: pd.DataFrame, team: str, lang: str) -> dict:
+    sums = _sums(frame[frame["team"] == team])
+    return {"kam": t("ui.comm.subtotal", lang), "team": team, **{c: money(v) for c, v in sums.items()}}
+
+
+def statement_totals(results: Results, month: str | None, kam: str | None = None) -> dict[str, Decimal]:
+    """Totals of the statement (of one KAM when given): commission, clawback, fines, net."""
+    return _sums(_of_month(results, month, kam))
 
 
 def deal_lines(results: Results, lang: str, kam: str | None = None, month: str | None = None) -> pd.DataFrame:
-    """The deal lines behind the statements: commission and clawback lines, unattributed deals included
-    when no KAM is chosen."""
+    """The deal lines behind the statements: commission and clawback lines (a clawback with its 退房日期),
+    unattributed deals included when no KAM is chosen; a last 合计 row sums the money columns (its
+    大客户经理佣金 is the statement's commission minus its clawback)."""
     frame = results.commissions
     if kam is not None:
         frame = frame[frame["kam"] == kam]
@@ -85,10 +107,28 @@ def deal_lines(results: Results, lang: str, kam: str | None = None, month: str |
             "line": word("line", r.line, lang),
             "kam_commission": money(r.kam_commission),
             "salesperson_net": money(r.salesperson_net),
+            "cancelled_at": day(r.cancelled_at) if r.line == "clawback" else "",
         }
         for r in frame.itertuples(index=False)
     ]
+    if rows:
+        # A clawback line repeats the deal's salesperson commission: it counts once, on the commission line.
+        deals = frame[frame["line"] == "commission"]
+        sums = {c: money(sum(frame[c], Decimal("0.00"))) for c in LINE_MONEY}
+        sums["salesperson_commission"] = money(sum(deals["salesperson_commission"], Decimal("0.00")))
+        rows.append({"month": "", "kam": t("ui.comm.total", lang), **sums})
     return shown(rows, LINES, lang)
+
+
+def column_widths(frame: pd.DataFrame) -> dict[str, int]:
+    """Pixels per shown column, wide enough for its header and its longest value (a CJK character is
+    about twice a Latin one), so no reason or amount is cut off."""
+
+    def width(value: object) -> int:
+        text = str(value)
+        return sum(14 if ord(c) > 0x2E80 else 8 for c in text) + 26
+
+    return {c: max([width(c), *(width(v) for v in frame[c])]) for c in frame.columns}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,16 +145,25 @@ class CommissionsView:
     statement: pd.DataFrame
     lines: pd.DataFrame
     line_columns: list[str]
+    line_widths: dict[str, int]
+    reconcile: dict[str, str]  # lines (the 合计 row's 大客户经理佣金), commission, clawback: as money
     as_of: str
 
 
 def view(results: Results, lang: str, month: str | None = None, kam: str | None = None) -> CommissionsView:
-    """The commissions of ``month`` (None: the latest; ``ALL``: every month) and the lines of ``kam`` (None: all)."""
+    """The commissions of ``month`` (None: the latest; ``ALL``: every month) and of ``kam`` (None: all): the
+    cards, the statement and the deal lines all follow both picks."""
     shown_months = months(results)
     kams = kam_names(results)
     month = None if month == ALL else chosen(month, shown_months, shown_months[-1] if shown_months else None)
     kam = chosen(kam, kams)
     lines = deal_lines(results, lang, kam=kam, month=month)
+    totals = statement_totals(results, month, kam)
+    lines_frame = results.commissions
+    if kam is not None:
+        lines_frame = lines_frame[lines_frame["kam"] == kam]
+    if month is not None:
+        lines_frame = lines_frame[lines_frame["month"] == month]
     # One month chosen: its column says nothing, and the room goes to the reason of an unattributed deal.
     hidden = t("ui.col.month", lang) if month else None
     return CommissionsView(
@@ -123,9 +172,15 @@ def view(results: Results, lang: str, month: str | None = None, kam: str | None 
         month=month,
         month_title=month or t("ui.comm.all_months", lang),
         kam=kam,
-        totals={c: money(v) for c, v in statement_totals(results, month).items()},
-        statement=statement_table(results, month, lang),
+        totals={c: money(v) for c, v in totals.items()},
+        statement=statement_table(results, month, lang, kam),
         lines=lines,
         line_columns=[c for c in lines.columns if c != hidden],
+        line_widths=column_widths(lines),
+        reconcile={
+            "lines": money(sum(lines_frame["kam_commission"], Decimal("0.00"))),
+            "commission": money(totals["commission"]),
+            "clawback": money(totals["clawback"]),
+        },
         as_of=day(results.as_of),
     )

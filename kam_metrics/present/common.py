@@ -77,13 +77,52 @@ def chosen(value: str | None, options: list[str], default: str | None = None) ->
     return value if value in options else default
 
 
-def flagged(results: Results, lang: str) -> pd.DataFrame:
-    """KAMs whose last assessed week carries a warning or a dismissal review, longest streak first."""
-    frame = results.summary[results.summary["flag"] != ""].sort_values(
-        ["missed_streak", "kam"], ascending=[False, True]
-    )
+def flagged_rows(results: Results, week: str | None = None) -> list[dict]:
+    """The flagged KAMs as of ``week`` (None: the last assessed week): each KAM's latest assessed week up to
+        then, when it carries a warning or a dismissal review; longest streak first. One definition for the
+        overview's count and its list. ``left`` is the roster end date when the KAM was gone before that week
+    ended (so that week is not theirs; else None).
+
+        Each row: {kam, team, flag (code), missed_streak, week (the flagged week), left}."""
+    weekly = results.weekly
+    if weekly.empty:
+        return []
+    assessed = weekly[~weekly["in_progress"].astype(bool)]
+    reference = results.as_of  # the last day that counts
+    if week is not None:
+        rows = weekly[weekly["week"] == week]
+        if not rows.empty:
+            start = rows["week_start"].iloc[0]
+            assessed = assessed[assessed["week_start"] <= start]
+            reference = start + dt.timedelta(days=6)
+    latest = assessed.sort_values("week_start").drop_duplicates("kam", keep="last")
+    ends = dict(zip(results.kams["kam"], results.kams["end_date"], strict=True))
+    out = []
+    for r in latest[latest["flag"] != ""].itertuples(index=False):
+        end = ends.get(r.kam)
+        end = None if end is None or pd.isna(end) else pd.Timestamp(end).date()
+        left = end if end is not None and reference is not None and end < reference else None
+        out.append(
+            {
+                "kam": r.kam,
+                "team": r.team,
+                "flag": r.flag,
+                "missed_streak": int(r.missed_streak),
+                "week": r.week,
+                "left": left,
+            }
+        )
+    return sorted(out, key=lambda r: (-r["missed_streak"], r["kam"]))
+
+
+def flagged(results: Results, lang: str, week: str | None = None) -> pd.DataFrame:
+    """The flagged KAMs (flagged_rows) as shown: KAM, team, flag, streak, and 已离职 (date) for one who left."""
     rows = [
-        {"kam": r.kam, "team": r.team, "flag": word("flag", r.flag, lang), "missed_streak": r.missed_streak}
-        for r in frame.itertuples(index=False)
+        {
+            **r,
+            "flag": word("flag", r["flag"], lang),
+            "left": t("ui.overview.left", lang, date=day(r["left"])) if r["left"] else "",
+        }
+        for r in flagged_rows(results, week)
     ]
-    return shown(rows, ["kam", "team", "flag", "missed_streak"], lang)
+    return shown(rows, ["kam", "team", "flag", "missed_streak", "left"], lang)

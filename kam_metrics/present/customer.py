@@ -4,6 +4,8 @@ and count each KAM's refused leads and visits. The story and the claim come from
 from __future__ import annotations
 
 import dataclasses
+import hashlib
+import hmac
 import re
 
 import pandas as pd
@@ -20,6 +22,24 @@ STORY = ["time", "event", "kam", "status", "detail"]
 
 def _sources(results: Results) -> tuple[pd.DataFrame, ...]:
     return (results.registrations, results.leads, results.visits, results.commissions)
+
+
+def customer_ref(phone: str, key: bytes) -> str:
+    """An opaque reference to a customer for URLs (``?c=…``): 12 hex digits of an HMAC of the number under
+    the installation's ``key``. Without the key it cannot be turned back into the number (a plain hash of an
+    11-digit number could be, by trying them all)."""
+    return hmac.new(key, str(phone).encode(), hashlib.sha256).hexdigest()[:12]
+
+
+def resolve_ref(results: Results, ref: str, key: bytes) -> str | None:
+    """The stored phone number whose customer_ref is ``ref``, or None (only numbers in the data resolve)."""
+    if not ref:
+        return None
+    for frame in _sources(results):
+        for phone in frame["phone"].dropna().astype(str).unique():
+            if customer_ref(phone, key) == ref:
+                return phone
+    return None
 
 
 def find_customers(results: Results, query: str) -> list[str]:
@@ -155,6 +175,7 @@ class CustomerView:
     matches: list[str]
     match_labels: dict[str, str]
     phone: str | None  # the customer shown: the one match of the query, else the ``phone`` asked for
+    ref: str | None  # that customer's opaque reference for the URL (customer_ref), None without a customer
     customer: CustomerShown | None
     refusals: pd.DataFrame
     kams: list[str]  # the refusals chart's order (the roster's)
@@ -166,13 +187,18 @@ def view(
     query: str = "",
     phone: str | None = None,
     team_results: Results | None = None,
+    ref: str | None = None,
+    key: bytes = b"",
 ) -> CustomerView:
-    """The customer page: ``query`` searched over every team in ``results``, the story of ``phone``, and the
-    refusals of ``team_results`` (the sidebar's team; default ``results``)."""
+    """The customer page: ``query`` searched over every team in ``results``, the story of ``phone`` (or of
+    the customer ``ref`` points to under ``key``), and the refusals of ``team_results`` (the sidebar's team;
+    default ``results``)."""
     team_results = team_results if team_results is not None else results
     matches = find_customers(results, query)
     if len(matches) == 1:
         phone = matches[0]
+    elif not phone and ref:
+        phone = resolve_ref(results, ref, key)
     customer = None
     if phone:
         customer = CustomerShown(
@@ -186,6 +212,7 @@ def view(
         matches=matches,
         match_labels={p: customer_label(results, p) for p in matches},
         phone=phone or None,
+        ref=customer_ref(phone, key) if phone else None,
         customer=customer,
         refusals=refusals(team_results, lang),
         kams=kam_names(team_results),

@@ -1,4 +1,5 @@
-"""The overview page's view: one week's team figures, the lead-to-deal funnel, the quota trend, flagged KAMs."""
+"""The overview page's view: who missed the week (with fines, streaks and the week before), team figures,
+the lead-to-deal funnel, the quota trend and the flagged KAMs."""
 
 from __future__ import annotations
 
@@ -11,8 +12,8 @@ import pandas as pd
 from kam_metrics.engine.assessment import QUOTAS
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
-from kam_metrics.present.common import chosen, flagged, week_labels, weeks
-from kam_metrics.present.format import day, money
+from kam_metrics.present.common import chosen, flagged, flagged_rows, week_labels, weeks
+from kam_metrics.present.format import day, money, shown
 
 
 def kpis(results: Results, week: str) -> dict:
@@ -35,7 +36,7 @@ def kpis(results: Results, week: str) -> dict:
             {"quota": q, "count": count, "target": target, "rate": count / target if target else 1.0}
         )
     months = results.statement[results.statement["month"] == month]
-    flags = rows["flag"].tolist()
+    flags = [r["flag"] for r in flagged_rows(results, week)]
     fines = sum(rows["fine"], Decimal("0.00"))
     commission = sum(months["commission"], Decimal("0.00"))
     return {
@@ -51,7 +52,8 @@ def kpis(results: Results, week: str) -> dict:
         "commission": commission,
         "commission_text": money(commission),
         "net": sum(months["net"], Decimal("0.00")),
-        "flagged": sum(1 for f in flags if f),
+        "flagged": len(flags),
+        "left": sum(1 for r in flagged_rows(results, week) if r["left"]),
         "warning": flags.count("warning"),
         "dismissal_review": flags.count("dismissal_review"),
     }
@@ -80,18 +82,92 @@ def funnel(results: Results, lang: str) -> pd.DataFrame:
     )
 
 
+def last_complete(results: Results) -> str | None:
+    """The last assessed (complete) week, else the in-progress one when nothing is assessed yet."""
+    frame = results.weekly
+    if frame.empty:
+        return None
+    done = frame[~frame["in_progress"].astype(bool)]
+    pick = done if not done.empty else frame
+    return str(pick.sort_values("week_start")["week"].iloc[-1])
+
+
+def current(results: Results) -> str | None:
+    """The in-progress week, if the as-of date falls inside one."""
+    frame = results.weekly[results.weekly["in_progress"].astype(bool)]
+    return None if frame.empty else str(frame["week"].iloc[0])
+
+
+def _change(fine: Decimal, short: int, before: dict | None) -> str:
+    """better / worse / same against the KAM's week before (by fine, then by total shortfall); new without one."""
+    if before is None:
+        return "new"
+    key, was = (fine, short), (before["fine"], before["short"])
+    return "same" if key == was else "better" if key < was else "worse"
+
+
+def missed(results: Results, week: str, lang: str) -> pd.DataFrame:
+    """Who missed ``week``: per KAM the shortfall per quota, the fine, the streak, and the change against
+    the week before (its fine and better / worse / same / new). Empty for the in-progress week (no verdict yet)."""
+    weekly = results.weekly
+    rows = weekly[
+        (weekly["week"] == week) & ~weekly["in_progress"].astype(bool) & ~weekly["met"].astype(bool)
+    ]
+    if rows.empty:
+        return shown([], MISSED, lang)
+    start = rows["week_start"].iloc[0]
+    before_rows = weekly[(weekly["week_start"] == start - dt.timedelta(days=7)) & ~weekly["in_progress"]]
+    before = {
+        r.kam: {"fine": r.fine, "short": r.units_short + r.batches_short + r.numbers_short}
+        for r in before_rows.itertuples(index=False)
+    }
+    out = []
+    for r in rows.sort_values(["fine", "kam"], ascending=[False, True]).itertuples(index=False):
+        short = r.units_short + r.batches_short + r.numbers_short
+        change = _change(r.fine, short, before.get(r.kam))
+        out.append(
+            {
+                "kam": r.kam,
+                "team": r.team,
+                "units_short": int(r.units_short),
+                "batches_short": int(r.batches_short),
+                "numbers_short": int(r.numbers_short),
+                "fine": money(r.fine),
+                "missed_streak": int(r.missed_streak),
+                "fine_before": money(before[r.kam]["fine"]) if r.kam in before else "",
+                "change": t(f"ui.overview.change.{change}", lang),
+            }
+        )
+    return shown(out, MISSED, lang)
+
+
+MISSED = [
+    "kam",
+    "team",
+    "units_short",
+    "batches_short",
+    "numbers_short",
+    "fine",
+    "missed_streak",
+    "fine_before",
+    "change",
+]
+
+
 def short_week(week: str) -> str:
     """An axis label: ``2026-W37`` → ``W37``, ``2026-11-24`` → ``11-24``."""
     return week[5:] if len(week) > 5 else week
 
 
 def trend(results: Results, lang: str) -> pd.DataFrame:
-    """Per week and quota the team's count and the summed target: columns week, label (short week name),
-    quota, series, value."""
-    if results.weekly.empty:
+    """Per assessed week and quota the team's count and the summed target: columns week, label (short week
+    name), quota, series, value. The in-progress week is left out: its part-week counts would draw as a
+    steep drop (the page says it is left out)."""
+    assessed = results.weekly[~results.weekly["in_progress"].astype(bool)] if len(results.weekly) else None
+    if assessed is None or assessed.empty:
         return pd.DataFrame(columns=["week", "label", "quota", "series", "value"])
     rows = []
-    for (week, _start), group in results.weekly.groupby(["week", "week_start"], sort=False):
+    for (week, _start), group in assessed.groupby(["week", "week_start"], sort=False):
         for q in QUOTAS:
             label = t(f"ui.col.{q}", lang)
             target = int(getattr(results.rules.targets, q)) * len(group)
@@ -112,7 +188,9 @@ class OverviewView:
     weeks: list[str]
     week_labels: dict[str, str]
     week: str | None
+    current: str | None  # the in-progress week (one click away), None when the as-of date ends a week
     kpi: dict | None
+    missed: pd.DataFrame
     as_of: str  # the as-of date the funnel counts up to
     funnel: pd.DataFrame
     trend: pd.DataFrame
@@ -120,19 +198,21 @@ class OverviewView:
 
 
 def view(results: Results, lang: str, week: str | None = None) -> OverviewView:
-    """The overview of ``week`` (default, or when it is not shown: the latest week)."""
+    """The overview of ``week`` (default, or when it is not shown: the last complete week)."""
     shown_weeks = weeks(results)
-    week = chosen(week, shown_weeks, shown_weeks[-1] if shown_weeks else None)
+    week = chosen(week, shown_weeks, last_complete(results))
     if week is None:
         empty = pd.DataFrame()
-        return OverviewView([], {}, None, None, day(results.as_of), empty, empty, empty)
+        return OverviewView([], {}, None, None, None, empty, day(results.as_of), empty, empty, empty)
     return OverviewView(
         weeks=shown_weeks,
         week_labels=week_labels(results, lang),
         week=week,
+        current=current(results),
         kpi=kpis(results, week),
+        missed=missed(results, week, lang),
         as_of=day(results.as_of),
         funnel=funnel(results, lang),
         trend=trend(results, lang),
-        flagged=flagged(results, lang),
+        flagged=flagged(results, lang, week),
     )

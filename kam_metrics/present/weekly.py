@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from decimal import Decimal
 
 import pandas as pd
 
@@ -11,10 +12,20 @@ from kam_metrics.engine.assessment import QUOTAS
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, flagged, kam_names, week_label, weeks
+from kam_metrics.present.customer import customer_ref
 from kam_metrics.present.format import mask_phone, money, shown, stamp, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
-CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag"]
+CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag", "text"]
+
+
+def cell_text(state: str, fine: object) -> str:
+    """What a grid cell says on itself: an assessed week's fine in whole yuan (cents when there are), an
+    in-progress week "…" (nothing is settled yet)."""
+    if state == "in_progress":
+        return "…"
+    amount = Decimal(fine)
+    return f"{amount:,.0f}" if amount == amount.to_integral_value() else f"{amount:,.2f}"
 
 
 def cell_state(in_progress: object, met: object) -> str:
@@ -23,8 +34,8 @@ def cell_state(in_progress: object, met: object) -> str:
 
 
 def heatmap(results: Results, lang: str) -> pd.DataFrame:
-    """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, and the hover's
-    lines as plain text (counts against targets, the fine, the flag with its streak or empty)."""
+    """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, the hover's lines as
+    plain text (counts against targets, the fine, the flag with its streak or empty) and the cell's own text."""
     rows = []
     for r in results.weekly.itertuples(index=False):
         state = cell_state(r.in_progress, r.met)
@@ -41,6 +52,7 @@ def heatmap(results: Results, lang: str) -> pd.DataFrame:
                 "counts": counts,
                 "fine": f"{t('ui.col.fine', lang)} {money(r.fine)}",
                 "flag": flag,
+                "text": cell_text(state, r.fine),
             }
         )
     return pd.DataFrame(rows, columns=CELLS)
@@ -83,11 +95,12 @@ def _in_week(frame: pd.DataFrame, column: str, start: dt.date, end: dt.date) -> 
     return frame[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
 
 
-def kam_week(results: Results, kam: str, week: str, lang: str) -> dict:
+def kam_week(results: Results, kam: str, week: str, lang: str, key: bytes = b"") -> dict:
     """Everything behind one KAM-week: the week's row and the units, leads and visits it counted or refused.
 
     Returns {row: dict of the weekly row (raw values) or None, quotas: frame (quota, count, target,
-    shortfall), units, leads, visits: display frames}. Raises KeyError for a week not shown.
+    shortfall), units, leads, visits: display frames, refs: {leads, visits: each row's customer_ref under
+    ``key``, in row order}}. Raises KeyError for a week not shown.
     """
     start, end = _week_bounds(results, week)
     weekly = results.weekly[(results.weekly["kam"] == kam) & (results.weekly["week"] == week)]
@@ -110,6 +123,10 @@ def kam_week(results: Results, kam: str, week: str, lang: str) -> dict:
     visits = _in_week(results.visits[results.visits["kam"] == kam], "visited_at", start, end)
     return {
         "row": row,
+        "refs": {
+            "leads": [customer_ref(p, key) for p in leads["phone"]],
+            "visits": [customer_ref(p, key) for p in visits["phone"]],
+        },
         "quotas": shown(quota_rows, ["quota", "count", "target", "shortfall", "fine"], lang),
         "units": shown(
             [
@@ -178,6 +195,7 @@ class KamWeekView:
     verdict: Verdict | None
     quotas: pd.DataFrame
     parts: dict[str, pd.DataFrame]  # units, leads, visits in this order
+    refs: dict[str, list[str]]  # leads, visits: each row's customer reference (the link to its story)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -192,9 +210,9 @@ class WeeklyView:
     table: pd.DataFrame
 
 
-def kam_week_view(results: Results, kam: str, week: str, lang: str) -> KamWeekView:
-    """What the page shows for one KAM-week."""
-    detail = kam_week(results, kam, week, lang)
+def kam_week_view(results: Results, kam: str, week: str, lang: str, key: bytes = b"") -> KamWeekView:
+    """What the page shows for one KAM-week (``key``: the installation's key for customer references)."""
+    detail = kam_week(results, kam, week, lang, key)
     row = detail["row"]
     verdict = None
     if row is not None:
@@ -214,10 +232,13 @@ def kam_week_view(results: Results, kam: str, week: str, lang: str) -> KamWeekVi
         verdict=verdict,
         quotas=detail["quotas"],
         parts={p: detail[p] for p in ("units", "leads", "visits")},
+        refs=detail["refs"],
     )
 
 
-def view(results: Results, lang: str, kam: str | None = None, week: str | None = None) -> WeeklyView:
+def view(
+    results: Results, lang: str, kam: str | None = None, week: str | None = None, key: bytes = b""
+) -> WeeklyView:
     """The weekly page, with the KAM-week of ``kam`` and ``week`` opened when both are shown."""
     kams, shown_weeks = kam_names(results), weeks(results)
     kam, week = chosen(kam, kams), chosen(week, shown_weeks)
@@ -228,7 +249,7 @@ def view(results: Results, lang: str, kam: str | None = None, week: str | None =
         kams=kams,
         weeks=shown_weeks,
         cells=heatmap(results, lang),
-        detail=kam_week_view(results, kam, week, lang) if kam and week else None,
+        detail=kam_week_view(results, kam, week, lang, key) if kam and week else None,
         flagged=flagged(results, lang),
         table=weekly_table(results, lang),
     )

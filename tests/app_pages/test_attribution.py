@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from kam_metrics.present import customer
 from tests.app_pages.conftest import FULL_PHONE, HOSTILE, frame, is_literal, literal, open_page, shown_text
@@ -25,6 +26,7 @@ def model(**changes) -> customer.CustomerView:
         "matches": [],
         "match_labels": {},
         "phone": None,
+        "ref": None,
         "customer": None,
         "refusals": REFUSALS,
         "kams": ["甲", "乙"],
@@ -36,21 +38,38 @@ def one(label: str, claim: str, story: pd.DataFrame = STORY) -> customer.Custome
     return customer.CustomerShown(phone_masked="138****5678", label=label, claim=claim, story=story)
 
 
+KEY = "00" * 16  # $KAM_LINK_KEY in these tests
+REF = customer.customer_ref("13812345678", bytes.fromhex(KEY))
+
+
+@pytest.fixture(autouse=True)
+def link_key(monkeypatch):
+    monkeypatch.setenv("KAM_LINK_KEY", KEY)
+
+
 def test_the_chosen_customer_shows_label_claim_and_story_with_hostile_names_as_text(sample_env, patch_view):
     label = f"138****5678 · {HOSTILE[0]} / {HOSTILE[2]}"
     claim = f"归属：{HOSTILE[1]}（2026-01-05 10:00 首次有效报备），长期有效。"
-    calls = patch_view(customer, model(phone="13812345678", customer=one(label, claim)))
-    at = open_page("attribution", phone="13812345678")
+    calls = patch_view(customer, model(phone="13812345678", ref=REF, customer=one(label, claim)))
+    at = open_page("attribution", c=REF)
     assert is_literal(at.subheader[0].value, label)
     assert is_literal(at.info[-1].value, claim)
     assert frame(at, "事件")["大客户经理"].tolist() == [HOSTILE[1]]
-    assert calls[-1][1]["phone"] == "13812345678"
+    assert (calls[-1][1]["ref"], calls[-1][1]["key"]) == (REF, bytes.fromhex(KEY))
+
+
+def test_an_old_link_with_the_number_is_rewritten_to_the_opaque_reference(sample_env, patch_view):
+    calls = patch_view(customer, model(phone="13812345678", ref=REF, customer=one("x", "y")))
+    at = open_page("attribution", phone="13812345678")
+    assert "phone" not in at.query_params
+    assert at.query_params["c"] in (REF, [REF])
+    assert calls[-1][1]["ref"] == REF
     assert at.get("plotly_chart")
 
 
 def test_an_unknown_phone_says_so_with_the_number_masked(sample_env, patch_view):
     patch_view(customer, model(phone="13812345678", customer=one("", "", pd.DataFrame())))
-    at = open_page("attribution", phone="13812345678")
+    at = open_page("attribution", c=REF)
     assert is_literal(at.warning[0].value, "138****5678")
     assert not FULL_PHONE.search(at.warning[0].value)
 
@@ -67,7 +86,8 @@ def test_a_search_with_several_matches_offers_their_labels_and_the_pick_goes_to_
     pick = at.selectbox(key="attr_match")
     assert pick.options == list(labels.values())
     pick.select_index(1).run()
-    assert at.query_params["phone"] in ("13912345678", ["13912345678"])
+    ref = customer.customer_ref("13912345678", bytes.fromhex(KEY))
+    assert at.query_params["c"] in (ref, [ref]) and "phone" not in at.query_params
 
 
 def test_a_search_without_matches_warns_with_what_was_typed_masked(sample_env, patch_view):
@@ -86,7 +106,7 @@ def test_no_refusals_is_said_in_words(sample_env, patch_view):
 
 # -- on the real sample --------------------------------------------------------------------------
 def test_smoke_an_attribution_link_on_the_sample_tells_a_story_with_the_number_masked(sample_env):
-    at = open_page("attribution", phone="13007199725")
+    at = open_page("attribution", c=customer.customer_ref("13007199725", bytes.fromhex(KEY)))
     assert literal(at.subheader[0].value).startswith("130****9725 · ")
     assert list(frame(at, "事件").columns) == ["时间", "事件", "大客户经理", "状态", "详情"]
     assert not FULL_PHONE.search(shown_text(at))

@@ -20,6 +20,8 @@ def model(kam: str | None = None) -> commissions.CommissionsView:
         statement=pd.DataFrame({"大客户经理": ["甲"], "净额": ["-¥4.00"]}),
         lines=lines,
         line_columns=["大客户经理", "房号", "原因"],
+        line_widths={"月份": 80, "大客户经理": 90, "房号": 90, "原因": 300},
+        reconcile={"lines": "-¥1.00", "commission": "¥1.00", "clawback": "¥2.00"},
         as_of="2026-01-31",
     )
 
@@ -34,6 +36,7 @@ def test_the_commissions_page_shows_the_totals_statement_and_lines_of_the_view(s
     assert calls[-1][1] == {"month": None, "kam": None}
     buttons = at.get("download_button")
     assert len(buttons) == 2
+    assert at.caption[-1].value == "大客户经理佣金合计 -¥1.00 = 佣金 ¥1.00 − 追回 ¥2.00"
 
 
 def test_picks_of_month_and_kam_go_to_the_view_and_a_hostile_kam_name_is_text_on_the_button(

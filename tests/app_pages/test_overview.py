@@ -30,6 +30,7 @@ def model(**changes) -> overview.OverviewView:
         "commission_text": "¥7.00",
         "net": Decimal("0"),
         "flagged": 2,
+        "left": 1,
         "warning": 1,
         "dismissal_review": 1,
     }
@@ -37,7 +38,9 @@ def model(**changes) -> overview.OverviewView:
         "weeks": ["2026-W01", "2026-W02"],
         "week_labels": {"2026-W01": "2026-W01 (a)", "2026-W02": "2026-W02 (b)"},
         "week": "2026-W02",
+        "current": "2026-W02",
         "kpi": kpi,
+        "missed": pd.DataFrame(),
         "as_of": "2026-01-08",
         "funnel": pd.DataFrame({"stage": ["报备", "成交"], "count": [5, 1]}),
         "trend": pd.DataFrame(
@@ -57,7 +60,7 @@ def test_the_overview_shows_the_view_models_figures_and_flagged_kams(sample_env,
     assert [m.delta for m in at.metric[:3]] == ["44%", "21%", "100%"]
     assert (shown["本周罚款"], shown["2026-01 月佣金"], shown["被标记人数"]) == ("¥12.50", "¥7.00", "2")
     assert at.caption[0].value == "本周尚未结束：显示目前的完成数，罚款在周末结算。"
-    assert "2026-01-08" in at.caption[1].value
+    assert "2026-01-08" in at.caption[2].value
     assert frame(at, "连续未达标周数")["大客户经理"].tolist() == ["<b>x</b>", "赵六"]
     assert at.selectbox(key="ov_week").options == ["2026-W01 (a)", "2026-W02 (b)"]
     assert at.selectbox(key="ov_week").value == "2026-W02"
@@ -73,7 +76,10 @@ def test_a_picked_week_goes_to_the_view(sample_env, patch_view):
 
 def test_without_assessed_weeks_the_overview_says_so(sample_env, patch_view):
     empty = pd.DataFrame()
-    patch_view(overview, model(weeks=[], week_labels={}, week=None, kpi=None, funnel=empty, trend=empty))
+    patch_view(
+        overview,
+        model(weeks=[], week_labels={}, week=None, current=None, kpi=None, funnel=empty, trend=empty),
+    )
     at = open_page()
     assert at.info[-1].value == "截止日期之前还没有可考核的周。"
     assert not at.metric
@@ -94,6 +100,34 @@ def test_the_team_filter_gives_the_view_that_teams_results(sample_env, patch_vie
     at.selectbox(key="team").select("二组").run()
     results = calls[-1][0][0]
     assert set(results.kams["team"]) == {"二组"}
+
+
+def test_a_complete_week_says_how_many_met_and_names_who_missed_with_a_button_to_this_week(
+    sample_env, patch_view
+):
+    done = model()
+    kpi = done.kpi | {"week": "2026-W01", "in_progress": False}
+    missed = pd.DataFrame({"大客户经理": ["<b>x</b>"], "罚款": ["¥30.00"], "与上周相比": ["变差"]})
+    calls = patch_view(overview, model(week="2026-W01", kpi=kpi, missed=missed))
+    at = open_page()
+    assert at.subheader[0].value == "达标 1/3 人"
+    assert frame(at, "与上周相比").values.tolist() == [["<b>x</b>", "¥30.00", "变差"]]
+    assert at.selectbox(key="ov_week").value == "2026-W01"
+    assert metrics(at)["被标记人数"] == "2"
+    at.button(key="ov_current").click().run()
+    assert calls[-1][1] == {"week": "2026-W02"}
+    assert at.selectbox(key="ov_week").value == "2026-W02"
+
+
+def test_the_in_progress_week_gives_no_verdict_and_leads_back_to_the_last_complete_week(
+    sample_env, patch_view
+):
+    calls = patch_view(overview, model())
+    at = open_page()
+    assert at.subheader[0].value == "本周进行中：目前达标 1/3 人（周末结算）"
+    assert not [f for f in at.dataframe if "与上周相比" in f.value.columns]
+    at.button(key="ov_last").click().run()
+    assert calls[-1][1] == {"week": "2026-W01"}
 
 
 # -- on the real sample --------------------------------------------------------------------------

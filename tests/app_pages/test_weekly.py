@@ -9,7 +9,7 @@ from kam_metrics.present import weekly
 from tests.app_pages.conftest import FULL_PHONE, HOSTILE, frame, is_literal, metrics, open_page, shown_text
 
 CELLS = pd.DataFrame(
-    [["甲", "2026-W01", "met", "达标", "拓展单位 3/3", "罚款 ¥0.00", ""]], columns=weekly.CELLS
+    [["甲", "2026-W01", "met", "达标", "拓展单位 3/3", "罚款 ¥0.00", "", "0"]], columns=weekly.CELLS
 )
 
 
@@ -33,12 +33,17 @@ def detail(kam: str = "乙", verdict: weekly.Verdict | None = None) -> weekly.Ka
         verdict=verdict,
         quotas=pd.DataFrame({"指标": ["拓展单位"], "完成": [1]}),
         parts={"units": pd.DataFrame(), "leads": leads, "visits": pd.DataFrame()},
+        refs={"leads": ["0123456789ab"], "visits": []},
     )
 
 
 VERDICT = weekly.Verdict(
     state="missed", state_label="未达标", fine="¥240.00", missed_streak=2, flag="预警", team="一组"
 )
+
+
+def picks(calls) -> dict:
+    return {k: calls[-1][1][k] for k in ("kam", "week")}
 
 
 def test_the_picked_kam_week_shows_its_verdict_and_the_rows_behind_it(sample_env, patch_view):
@@ -63,14 +68,14 @@ def test_without_a_pick_the_page_asks_for_one(sample_env, patch_view):
     calls = patch_view(weekly, model())
     at = open_page("weekly")
     assert at.info[-1].value == "在上图点击一格，或在这里选择大客户经理和周，查看计数背后的每一行。"
-    assert calls[-1][1] == {"kam": None, "week": None}
+    assert picks(calls) == {"kam": None, "week": None}
     assert at.get("plotly_chart")
 
 
 def test_a_link_with_kam_and_week_gives_them_to_the_view(sample_env, patch_view):
     calls = patch_view(weekly, model(detail(verdict=VERDICT)))
     open_page("weekly", kam="乙", week="2026-W02")
-    assert calls[-1][1] == {"kam": "乙", "week": "2026-W02"}
+    assert picks(calls) == {"kam": "乙", "week": "2026-W02"}
 
 
 def test_a_click_on_the_grid_picks_that_kam_week(sample_env, patch_view):
@@ -80,7 +85,7 @@ def test_a_click_on_the_grid_picks_that_kam_week(sample_env, patch_view):
         selection={"points": [{"x": "2026-W01", "y": "甲"}], "point_indices": [0], "box": [], "lasso": []}
     )
     at.run()
-    assert calls[-1][1] == {"kam": "甲", "week": "2026-W01"}
+    assert picks(calls) == {"kam": "甲", "week": "2026-W01"}
     assert (at.selectbox(key="kam").value, at.selectbox(key="week").value) == ("甲", "2026-W01")
 
 
@@ -96,6 +101,22 @@ def test_hostile_kam_and_team_names_are_shown_as_text(sample_env, patch_view):
     patch_view(weekly, model(detail(kam=name), kams=(name,)))
     at.run()
     assert is_literal(at.info[-1].value, name)
+
+
+def test_picking_a_lead_opens_that_customers_story_which_links_back_to_the_kam_week(sample_env, patch_view):
+    patch_view(weekly, model(detail(verdict=VERDICT)))
+    at = open_page("weekly")
+    assert "点选一行，查看该客户的归属经过。" in [c.value for c in at.caption]
+    at.session_state["weekly_leads"] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()
+    assert at.title[0].value == "客户归属"
+    assert dict(at.query_params) in (
+        {"c": "0123456789ab", "from_kam": "乙", "from_week": "2026-W02"},
+        {"c": ["0123456789ab"], "from_kam": ["乙"], "from_week": ["2026-W02"]},
+    )
+    back = at.get("page_link")[0].proto
+    assert is_literal(back.label, "返回 乙 · 2026-W02 的周考核")
+    assert "kam=" in back.query_string and "week=2026-W02" in back.query_string
 
 
 # -- on the real sample --------------------------------------------------------------------------

@@ -83,3 +83,14 @@ def test_the_customer_views_refusals_follow_the_team_results(story):
 
     shown = customer.view(story, "zh", team_results=for_team(story, "一组"))
     assert shown.refusals.empty and shown.kams == ["王伟"]
+
+
+def test_a_customer_reference_is_opaque_and_resolves_only_against_the_stored_numbers_under_its_key(story):
+    key, other = b"k" * 16, b"x" * 16
+    ref = customer.customer_ref(PHONE, key)
+    assert len(ref) == 12 and PHONE not in ref and ref != customer.customer_ref(PHONE, other)
+    assert customer.resolve_ref(story, ref, key) == PHONE
+    assert customer.resolve_ref(story, ref, other) is None
+    assert customer.resolve_ref(story, customer.customer_ref("13700001111", key), key) is None
+    shown = customer.view(story, "zh", ref=ref, key=key)
+    assert (shown.phone, shown.ref, shown.customer.phone_masked) == (PHONE, ref, "138****5678")

@@ -23,7 +23,11 @@ def test_heatmap_has_one_cell_per_kam_week_with_its_state_and_the_hovers_lines_a
         "拓展单位 1/3 · 带访批次 1/16 · 诚意客户号码 1/100",
         "罚款 ¥449.00",
         "",
+        "449",
     ]
+    assert (
+        weekly.cell_text("in_progress", 0) == "…" and weekly.cell_text("missed", Decimal("12.5")) == "12.50"
+    )
 
 
 def test_kam_week_shows_every_row_behind_the_counts_with_status_words_and_why(story):
@@ -43,8 +47,8 @@ def test_kam_week_shows_every_row_behind_the_counts_with_status_words_and_why(st
 def test_flagged_lists_kams_whose_last_assessed_week_is_flagged(story, compute):
     # Two missed weeks in a row: a warning under the default rules, a dismissal review from 2 weeks on.
     assert common.flagged(story, "zh").values.tolist() == [
-        ["李娜", "二组", "预警", 2],
-        ["王伟", "一组", "预警", 2],
+        ["李娜", "二组", "预警", 2, ""],
+        ["王伟", "一组", "预警", 2, ""],
     ]
     strict = compute(review_after_weeks=2)
     assert common.flagged(strict, "en")["Flag"].tolist() == ["dismissal review", "dismissal review"]
@@ -83,3 +87,13 @@ def test_the_weekly_view_opens_the_picked_kam_week_with_its_verdict_and_rows(sto
 )
 def test_the_weekly_view_opens_no_kam_week_without_a_shown_kam_and_week(story, kam, week):
     assert weekly.view(story, "zh", kam=kam, week=week).detail is None
+
+
+def test_each_lead_and_visit_of_a_kam_week_carries_its_customers_reference(story):
+    from kam_metrics.present.customer import customer_ref
+    from tests.kam_metrics.present.conftest import PHONE
+
+    key = b"k" * 16
+    shown = weekly.view(story, "zh", kam="王伟", week="2026-W37", key=key).detail
+    assert shown.refs == {"leads": [customer_ref(PHONE, key)], "visits": [customer_ref(PHONE, key)]}
+    assert len(shown.parts["leads"]) == len(shown.refs["leads"])
