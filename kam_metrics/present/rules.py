@@ -102,7 +102,7 @@ def rules_error_lines(error: RulesError, lang: str) -> list[str]:
     lines = []
     for key, kind, limit, value in problems:
         label = t(f"ui.rule.{key}", lang) if key else t("ui.page.rules", lang)
-        field = t("ux.rule_error.field", lang, label=label, key=key) if key else label
+        field = t("ux.rule_error.field", lang, label=label, rule=key) if key else label
         word_key = f"ux.rule_error.{kind}"
         if t(word_key, lang) == word_key:
             word_key = "ux.rule_error.other"

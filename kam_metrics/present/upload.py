@@ -10,11 +10,10 @@ import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
-
-from decimal import Decimal
 
 from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.engine.report import Results, describe_problems, describe_warning
@@ -281,6 +280,7 @@ class FileShown:
     key: str
     error: str | None = None
     summary: str = ""
+    title: str = ""  # the card's heading: ``#12 · 2026-W48_周报.xlsx``
     upload_id: int | None = None  # the upload to undo from this card (None: nothing was stored)
     expanded: bool = True  # the latest round's files open, earlier ones collapsed
     repeat: str | None = None  # "already uploaded on … (#11)"
@@ -310,6 +310,7 @@ def file_shown(key: str, outcome: UploadOutcome, lang: str, expanded: bool = Tru
     return FileShown(
         key=key,
         summary=upload_summary(result, lang),
+        title=f"#{result.upload_id} · {result.file}" if result.upload_id is not None else result.file,
         upload_id=result.upload_id,
         expanded=expanded,
         repeat=repeat_text(outcome, lang),
