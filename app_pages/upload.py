@@ -27,7 +27,8 @@ st.caption(state.tr("ux.upload.caption", types=" ".join(upload.ACCEPTED)))
 
 # Each uploaded file is stored once per session; reruns show the remembered outcome.
 done: dict = st.session_state.setdefault("upload_done", {})
-new = [f for f in files or [] if f.file_id not in done]
+seen: set = st.session_state.get("upload_seen", set())  # handled before the store was cleared
+new = [f for f in files or [] if f.file_id not in done and f.file_id not in seen]
 
 # Real files onto the sample: ask first (clear the sample, or keep both on an explicit choice).
 if new and state.sample_shown() and not st.session_state.get("_upload_keep_sample"):
@@ -39,6 +40,7 @@ if new and state.sample_shown() and not st.session_state.get("_upload_keep_sampl
             state.tr("ux.sample.clear_then_upload"), key="upload_clear_sample", type="primary"
         ):
             store.clear()
+            state.forget_uploads()  # the session's earlier (sample) files are not stored again
             st.rerun()
         if keep_col.button(state.tr("ux.sample.keep_both"), key="upload_keep_sample"):
             st.session_state["_upload_keep_sample"] = True

@@ -122,8 +122,10 @@ def template_bytes(language: str) -> bytes:
 
 
 def forget_uploads() -> None:
-    """Drop this session's remembered upload outcomes (after clearing the store)."""
-    st.session_state.pop("upload_done", None)
+    """Drop this session's remembered upload outcomes (after clearing the store). The files still held by the
+    uploader stay known as handled, or the next run would store them again into the cleared store."""
+    done = st.session_state.pop("upload_done", None) or {}
+    st.session_state.setdefault("upload_seen", set()).update(done)
 
 
 def plotly_point(key: str) -> tuple[object, object] | None:
