@@ -1,4 +1,4 @@
-"""Command line: ingest, report, sample, template, uploads, undo and rebuild — the dashboard's work without a UI."""
+"""Command line: ingest, report, sample, template, uploads, undo, rebuild and backup — the dashboard's work without a UI."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from kam_metrics.contract.rules import RulesError, load_rules
+from kam_metrics.commands import rules as rules_command
+from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
+from kam_metrics.ingest.faults import StoreError
 from kam_metrics.ingest.reader import UnreadableFile
+from kam_metrics.ingest.store import default_db_path
 
 
 def _date(text: str) -> dt.date:
@@ -33,7 +36,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="write the result workbook (SPEC §7)")
     p.add_argument("--db", type=Path, default=None)
-    p.add_argument("--rules", type=Path, default=None, help="rules file (TOML); defaults apply without one")
+    p.add_argument(
+        "--rules", type=Path, default=None, help="rules file (TOML) for this run instead of the stored rules"
+    )
     p.add_argument(
         "--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
     )
@@ -54,9 +59,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--db", type=Path, default=None)
     p.add_argument("upload_id", type=int)
 
-    p = sub.add_parser("rebuild", help="recreate the store from the kept copies of every upload")
+    p = sub.add_parser(
+        "rebuild",
+        help="recreate the store from the kept copies of every upload (a damaged database is moved aside first)",
+    )
     p.add_argument("--db", type=Path, default=None)
+
+    p = sub.add_parser(
+        "backup", help="copy the store consistently (database, kept files, ledger); safe while in use"
+    )
+    p.add_argument("--db", type=Path, default=None)
+    p.add_argument("--out", type=Path, required=True, help="an empty or new folder")
+    rules_command.add_parsers(sub)
     return parser
+
+
+# Which commands may create a new store file (inside an existing folder only); the rest need one.
+_CREATES = {"ingest": "in_folder", "rebuild": "in_folder"}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -75,13 +94,28 @@ def main(argv: list[str] | None = None) -> int:
         print(t("cli.template_written", lang, path=args.out))
         return 0
 
+    from kam_metrics.ingest.maintenance import open_for_rebuild
+    if (done := rules_command.run(args, lang)) is not None:
+        return done
     from kam_metrics.ingest.store import Store
 
     try:
-        store = Store(args.db)
-    except Exception as e:  # a bad limit variable, a store in use by another program, a newer schema
+        if args.command == "rebuild":
+            store, moved = open_for_rebuild(args.db or default_db_path())
+            if moved is not None:
+                print(t("store.moved_aside", lang, path=moved), file=sys.stderr)
+        else:
+            store = Store(args.db, create=_CREATES.get(args.command, "never"))
+    except StoreError as e:  # missing, locked by the dashboard, damaged, newer schema
+        print(t("cli.failed", lang, command=args.command, reason=e.message(lang)), file=sys.stderr)
+        return 2
+    except Exception as e:  # a bad limit variable
         print(t("cli.failed", lang, command=args.command, reason=_one_line(e)), file=sys.stderr)
         return 2
+    if store.created and args.command == "ingest":
+        print(t("store.created", lang, path=store.path))
+    if store.ledger_ahead and args.command != "rebuild":
+        print(t("store.ledger_ahead", lang, count=store.ledger_ahead), file=sys.stderr)
     try:
         if args.command == "ingest":
             return _ingest(store, args.files, lang)
@@ -97,6 +131,13 @@ def main(argv: list[str] | None = None) -> int:
             count = store.rebuild()
             print(t("cli.rebuilt", lang, count=count))
             return 0
+        if args.command == "backup":
+            count = store.backup(args.out)
+            print(t("store.backup_written", lang, path=args.out, count=count))
+            return 0
+    except StoreError as e:
+        print(t("cli.failed", lang, command=args.command, reason=e.message(lang)), file=sys.stderr)
+        return 2
     except Exception as e:  # never a traceback: an unknown upload id, missing kept files…
         print(t("cli.failed", lang, command=args.command, reason=_one_line(e)), file=sys.stderr)
         return 2
@@ -120,6 +161,9 @@ def _ingest(store, files: list[Path], lang: str) -> int:
             reason = t(f"unreadable.{e.code}", lang, **e.values)
             print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
             continue
+        except StoreError as e:  # the store cannot take any file (read-only, disk full): stop here
+            print(t("cli.failed", lang, command="ingest", reason=e.message(lang)), file=sys.stderr)
+            return 2
         except Exception as e:  # never a traceback to the user; the transaction kept the store unchanged
             failed += 1
             reason = f"{t('unreadable.corrupt', lang)} ({type(e).__name__}: {e})"
@@ -149,8 +193,8 @@ def _report(store, args, lang: str) -> int:
     from kam_metrics.engine import report
     from kam_metrics.export import workbook as export
 
-    try:
-        rules = load_rules(args.rules)
+    try:  # the file given for this run, else the stored rules (compute reads them in its snapshot)
+        rules = load_ruleset(args.rules) if args.rules is not None else None
     except RulesError as e:
         print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
         return 2

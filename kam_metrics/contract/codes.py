@@ -6,9 +6,10 @@ VALID = "valid"
 
 # SPEC §3 leads, in check order; the first failing check is the status.
 LEAD_STATUSES = ("registry_overlap", "duplicate_own", "owned_by_other", VALID)
-# SPEC §3 visits, in check order (1b reported_too_late of spec v1.2 is not implemented, so not listed).
+# SPEC §3 visits, in check order (1b reported_too_late: 防截客, spec v1.2).
 VISIT_STATUSES = (
     "not_reported",
+    "reported_too_late",
     "no_valid_claim",
     "not_first_visit",
     "duplicate_visit",

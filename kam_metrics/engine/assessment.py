@@ -12,7 +12,7 @@ import pyarrow as pa
 
 from kam_metrics import sql
 from kam_metrics.contract.results import RESULT_COLUMNS
-from kam_metrics.contract.rules import Rules
+from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
 
 QUOTAS = ("units", "batches", "numbers")
 WEEKLY_COLUMNS = list(RESULT_COLUMNS["weekly"])
@@ -60,13 +60,16 @@ def kam_roster(cur: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 def assess(
     cur: duckdb.DuckDBPyConnection,
     attribution,
-    rules: Rules,
+    rules: Rules | RuleSet,
     as_of: dt.date | None,
     kams: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """One row per KAM and assessed week (plus the in-progress week), in WEEKLY_COLUMNS order.
 
-    ``kams`` is kam_roster(cur) when the caller has it already."""
+    Each week is assessed (targets, fines, warn/review thresholds) with the rule version in force on its first
+    day; missed_streak counts across versions (SPEC §6). ``kams`` is kam_roster(cur) when the caller has it."""
+    ruleset = as_ruleset(rules)
+    rules = ruleset.base  # week_start and excused_weeks are not versionable
     if kams is None:
         kams = kam_roster(cur)
     if as_of is None:
@@ -80,20 +83,30 @@ def assess(
     in_progress = in_progress_week(as_of, rules)
     as_of_week = week_of(as_of, rules)
     last_full = as_of_week if in_progress is None else as_of_week - dt.timedelta(days=7)
-    targets = tuple(getattr(rules.targets, q) for q in QUOTAS)
-    fine_rates = tuple(getattr(rules.fines, q) for q in QUOTAS)
     week = dt.timedelta(days=7)
     six = dt.timedelta(days=6)
-    names: dict[dt.date, str] = {}
-    fine_of: dict[tuple[int, int, int], Decimal] = {}
+    # per rule version: (rules, targets, fine rates, fine by shortfall); per week: (name, its version's entry)
+    by_version: dict[int, tuple[Rules, tuple, tuple, dict]] = {}
+    weeks: dict[dt.date, tuple[str, tuple[Rules, tuple, tuple, dict]]] = {}
     zero_fine = Decimal(0).quantize(Decimal("0.01"))
     columns: dict[str, list] = {c: [] for c in WEEKLY_COLUMNS}
     append = [columns[c].append for c in WEEKLY_COLUMNS]
+
+    def week_entry(start: dt.date) -> tuple[str, tuple[Rules, tuple, tuple, dict]]:
+        version = ruleset.in_force(start)
+        entry = by_version.get(id(version))
+        if entry is None:
+            targets = tuple(getattr(version.targets, q) for q in QUOTAS)
+            fine_rates = tuple(getattr(version.fines, q) for q in QUOTAS)
+            entry = by_version[id(version)] = (version, targets, fine_rates, {})
+        weeks[start] = (week_name(start, rules), entry)
+        return weeks[start]
 
     def add(
         kam: str, team: str, start: dt.date, before: tuple[int, str], is_in_progress: bool
     ) -> tuple[int, str]:
         """Append one weekly row; returns its streak and flag (the in-progress week carries ``before`` over)."""
+        name, (version, targets, fine_rates, fine_of) = weeks.get(start) or week_entry(start)
         got = counts.get((kam, start), (0, 0, 0))
         short = (max(0, targets[0] - got[0]), max(0, targets[1] - got[1]), max(0, targets[2] - got[2]))
         met = short == (0, 0, 0)
@@ -108,10 +121,7 @@ def assess(
                     total += n * rate
                 fine = fine_of[short] = total.quantize(Decimal("0.01"))
             streak = 0 if met else before[0] + 1
-            flag = flag_for(streak, rules)
-        name = names.get(start)
-        if name is None:
-            name = names[start] = week_name(start, rules)
+            flag = flag_for(streak, version)
         for put, value in zip(
             append,
             (kam, team, name, start, *got, *short, fine, met, streak, flag, is_in_progress),

@@ -1,7 +1,9 @@
 """Customer attribution (判客, SPEC §3): lead, visit and unit statuses, claims, and deal lines with commissions.
 
 Two paths decide leads and visits: the reference pass (engine.reference, any protection_days) and, when
-claims never lapse, a vectorised path here. Both give the same results (tests/kam_metrics/engine).
+claims never lapse in any rule version, a vectorised path here. Both give the same results
+(tests/kam_metrics/engine). Rule versions (SPEC §6) reach the SQL models as the small table kam_rule_days
+(one row per version), joined on each row's own date.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import pyarrow.compute as pc
 
 from kam_metrics import sql
 from kam_metrics.contract.codes import LEAD_STATUSES, VALID
-from kam_metrics.contract.rules import Rules
+from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
 from kam_metrics.contract.text import HONORIFICS
 from kam_metrics.engine.reference import ROW_ORDER, reference_tables
 
@@ -33,7 +35,9 @@ class Attribution:
     commissions: pd.DataFrame
 
 
-def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa.Table]:
+def _fast_tables(
+    cur: duckdb.DuckDBPyConnection, check_lead_time: bool
+) -> tuple[pa.Table, pa.Table, pa.Table]:
     """The reference pass for protection_days = 0, vectorised: (leads, visits, claims) as reference_tables
     builds them.
 
@@ -93,7 +97,9 @@ def _fast_tables(cur: duckdb.DuckDBPyConnection) -> tuple[pa.Table, pa.Table, pa
     )
     cur.register("kam_fast_claims", claims)
     try:
-        visits = sql.run(cur, "fct_visit_status_fast", honorifics=list(HONORIFICS)).to_arrow_table()
+        visits = sql.run(
+            cur, "fct_visit_status_fast", honorifics=list(HONORIFICS), check_lead_time=check_lead_time
+        ).to_arrow_table()
     finally:
         cur.unregister("kam_fast_claims")
     return lead_table, visits, claims.drop_columns(["claim_name"])
@@ -115,28 +121,61 @@ def _first_of_group(values: pa.ChunkedArray) -> np.ndarray:
     return np.flatnonzero(new)[codes]
 
 
-def choose_path(rules: Rules, path: str | None = None) -> str:
+def choose_path(rules: Rules | RuleSet, path: str | None = None) -> str:
     """The attribution path: ``path`` when given (tests and the bench force one), else the fast path exactly
-    when claims never lapse. Raises ValueError for an unknown path or the fast path with lapsing claims."""
+    when claims never lapse (protection_days = 0 in every rule version). Raises ValueError for an unknown path
+    or the fast path with lapsing claims."""
+    lapsing = any(r.protection_days != 0 for _, r in as_ruleset(rules).versions)
     if path is None:
-        return FAST if rules.protection_days == 0 else REFERENCE
+        return REFERENCE if lapsing else FAST
     if path not in PATHS:
         raise ValueError(f"unknown attribution path {path!r}; expected one of {PATHS}")
-    if path == FAST and rules.protection_days != 0:
+    if path == FAST and lapsing:
         raise ValueError("the fast attribution path needs protection_days = 0")
     return path
 
 
-def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, path: str | None = None) -> Attribution:
-    """Statuses of every lead, visit and unit, the claims, and the commission lines of every current deal.
+def checks_lead_time(rules: Rules | RuleSet) -> bool:
+    """Whether visit check 1b can fail: some rule version has min_lead_minutes > 0 (SPEC §3)."""
+    return any(r.min_lead_minutes > 0 for _, r in as_ruleset(rules).versions)
+
+
+def rule_days(rules: Rules | RuleSet) -> pa.Table:
+    """The table kam_rule_days the models join on a row's date: one row per rule version (its first day, and the
+    keys the SQL applies by date: min_lead_minutes and the commission keys)."""
+    versions = as_ruleset(rules).versions
+    return pa.table(
+        {
+            "from_day": pa.array([d for d, _ in versions], pa.date32()),
+            "min_lead_minutes": pa.array([r.min_lead_minutes for _, r in versions], pa.int64()),
+            "visit_share": pa.array([r.commission.visit_share for _, r in versions], pa.decimal128(18, 10)),
+            "lead_deal_fixed": pa.array(
+                [r.commission.lead_deal_fixed for _, r in versions], pa.decimal128(18, 2)
+            ),
+            "share_from_salesperson": pa.array(
+                [r.commission.visit_share_source == "salesperson" for _, r in versions], pa.bool_()
+            ),
+        }
+    )
+
+
+def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules | RuleSet, path: str | None = None) -> Attribution:
+    """Statuses of every lead, visit and unit, the claims, and the commission lines of every current deal, each
+    row under the rule version in force on its own date (SPEC §6).
 
     ``path`` forces an attribution path (see choose_path); by default the fast one when claims never lapse."""
-    if choose_path(rules, path) == FAST:
-        lead_table, visit_table, claim_table = _fast_tables(cur)
-    else:
-        lead_table, visit_table, claim_table = reference_tables(cur, rules.protection_days)
-    units = sql.run(cur, "fct_unit_status").to_arrow_table().to_pandas()
-    commissions = commission_lines(cur, rules, visit_table, claim_table)
+    rules = as_ruleset(rules)
+    chosen = choose_path(rules, path)
+    cur.register("kam_rule_days", rule_days(rules))
+    try:
+        if chosen == FAST:
+            lead_table, visit_table, claim_table = _fast_tables(cur, checks_lead_time(rules))
+        else:
+            lead_table, visit_table, claim_table = reference_tables(cur, rules)
+        units = sql.run(cur, "fct_unit_status").to_arrow_table().to_pandas()
+        commissions = commission_lines(cur, visit_table, claim_table)
+    finally:
+        cur.unregister("kam_rule_days")
     return Attribution(
         leads=lead_table.to_pandas(),
         visits=visit_table.to_pandas(),
@@ -146,28 +185,15 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules, path: str | None = N
     )
 
 
-def commission_lines(
-    cur: duckdb.DuckDBPyConnection, rules: Rules, visits: pa.Table, claims: pa.Table
-) -> pd.DataFrame:
+def commission_lines(cur: duckdb.DuckDBPyConnection, visits: pa.Table, claims: pa.Table) -> pd.DataFrame:
     """The commission and clawback lines of every current deal (model fct_commission_lines), given the decided
-    visits and claims."""
-    c = rules.commission
+    visits and claims; kam_rule_days (rule_days) must be registered on ``cur``."""
     # what the lines read of the decided visits: the valid ones and their claim holders
     valid_visits = visits.filter(pc.equal(visits["status"], VALID)).select(["phone", "claim_kam", "k"])
     cur.register("kam_valid_visits", valid_visits)
     cur.register("kam_claims", claims)
     try:
-        return (
-            sql.run(
-                cur,
-                "fct_commission_lines",
-                visit_share=c.visit_share,
-                lead_deal_fixed=c.lead_deal_fixed,
-                share_from_salesperson=c.visit_share_source == "salesperson",
-            )
-            .to_arrow_table()
-            .to_pandas()
-        )
+        return sql.run(cur, "fct_commission_lines").to_arrow_table().to_pandas()
     finally:
         cur.unregister("kam_valid_visits")
         cur.unregister("kam_claims")

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from kam_metrics import sql
 from kam_metrics.contract.codes import VALID
 from kam_metrics.contract.results import columns_before_team
+from kam_metrics.contract.rules import BEGINNING, RuleSet
 from kam_metrics.contract.text import HONORIFICS
 
 LEAD_COLUMNS = columns_before_team("leads")
@@ -36,19 +40,21 @@ def _pylist(column: pa.ChunkedArray) -> list:
     return column.to_pylist()
 
 
-def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, list]:
+def decide(events: pa.Table, protection_days: int | list[int]) -> tuple[list, list, list, list]:
     """The one time-ordered pass over leads and visits, phone by phone, each seeing the claims as they stand.
 
-    ``events`` are the rows of the int_events model, in its order. Returns per event (status, claim holder at
+    ``events`` are the rows of the int_events model, in its order; ``protection_days`` is one number, or one per
+    event (the version in force at each lead's reported_at, SPEC §6). Returns per event (status, claim holder at
     that moment, claim id) and the list of claims [claim_id, phone, kam, lead event index, start key, lapse
     epoch or None].
     """
     columns = ("etype", "phone", "kam", "customer_name", "salesperson", "ts", "k", "overlap", "not_reported",
-               "not_first")  # fmt: skip
-    etype, phone, kam, name, sales, ts, key, overlap, not_reported, not_first = (
+               "too_late", "not_first")  # fmt: skip
+    etype, phone, kam, name, sales, ts, key, overlap, not_reported, too_late, not_first = (
         _pylist(events.column(c)) for c in columns
     )
-    span = protection_days * 86400
+    spans = [d * 86400 for d in protection_days] if isinstance(protection_days, list) else None
+    span = 0 if spans is not None else protection_days * 86400
     n = len(etype)
     status: list[str] = [""] * n
     holder_at: list[str | None] = [None] * n
@@ -70,12 +76,16 @@ def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, li
                 status[i] = "duplicate_own" if holder[2] == kam[i] else "owned_by_other"
             else:
                 status[i] = VALID
+                if spans is not None:
+                    span = spans[i]
                 holder = [len(claims), phone[i], kam[i], i, key[i], ts[i] + span if span else None]
                 claims.append(holder)
                 holder_at[i], claim_at[i] = holder[2], holder[0]
         else:
             if not_reported[i]:
                 status[i] = "not_reported"
+            elif too_late[i]:
+                status[i] = "reported_too_late"
             elif not in_force or holder[2] != kam[i]:
                 status[i] = "no_valid_claim"
             elif not_first[i]:
@@ -93,12 +103,27 @@ def decide(events: pa.Table, protection_days: int) -> tuple[list, list, list, li
     return status, holder_at, claim_at, claims
 
 
-def reference_tables(
-    cur: duckdb.DuckDBPyConnection, protection_days: int
-) -> tuple[pa.Table, pa.Table, pa.Table]:
-    """(leads, visits, claims) from the reference pass (decide), for any protection_days."""
-    events = sql.run(cur, "int_events").to_arrow_table()
-    status, holder_at, _, claims = decide(events, protection_days)
+def protection_by_event(events: pa.Table, rules: RuleSet) -> int | list[int]:
+    """protection_days for ``decide``: one number when every version has the same, else the number in force on
+    each event's date (the version a lead's claim lapses by, SPEC §6)."""
+    versions = rules.versions
+    values = [r.protection_days for _, r in versions]
+    if len(set(values)) == 1:
+        return values[0]
+    # ts is the local timestamp in epoch seconds, so whole days since 1970 are its date
+    days = events["ts"].to_numpy() // 86400
+    starts = np.array([(d - dt.date(1970, 1, 1)).days if d != BEGINNING else np.iinfo(np.int64).min
+                       for d, _ in versions], dtype=np.int64)  # fmt: skip
+    index = np.searchsorted(starts, days, side="right") - 1
+    return np.array(values, dtype=np.int64)[index].tolist()
+
+
+def reference_tables(cur: duckdb.DuckDBPyConnection, rules: RuleSet) -> tuple[pa.Table, pa.Table, pa.Table]:
+    """(leads, visits, claims) from the reference pass (decide), for any protection_days; kam_rule_days
+    (attribution.rule_days) must be registered on ``cur``."""
+    check_lead_time = any(r.min_lead_minutes > 0 for _, r in rules.versions)
+    events = sql.run(cur, "int_events", check_lead_time=check_lead_time).to_arrow_table()
+    status, holder_at, _, claims = decide(events, protection_by_event(events, rules))
     events = events.append_column("status", pa.array(status, pa.string()))
     events = events.append_column("claim_kam", pa.array(holder_at, pa.string()))
     is_lead = pc.equal(events["etype"], 0)

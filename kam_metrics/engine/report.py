@@ -13,7 +13,7 @@ import pyarrow.compute as pc
 
 from kam_metrics import sql
 from kam_metrics.contract.results import RESULT_COLUMNS
-from kam_metrics.contract.rules import Rules
+from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
 from kam_metrics.engine import assessment, attribution, statement
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
@@ -24,7 +24,7 @@ class Results:
     """All computed tables; each frame holds exactly the columns contract.results.RESULT_COLUMNS declares for it
     (checked when built: a frame with a missing, extra or reordered column raises ValueError)."""
 
-    rules: Rules
+    rules: Rules  # the rule version in force on as_of (the base without as_of)
     as_of: dt.date | None
     in_progress_week: dt.date | None
     kams: pd.DataFrame
@@ -39,6 +39,7 @@ class Results:
     registrations: pd.DataFrame
     rejected: pd.DataFrame
     warnings: pd.DataFrame
+    rule_versions: RuleSet  # every version the results were computed with (base + changes, SPEC §6)
 
     def __post_init__(self) -> None:
         for name, expected in RESULT_COLUMNS.items():
@@ -48,9 +49,11 @@ class Results:
 
 
 def compute(
-    store: Store, rules: Rules | None = None, as_of: dt.date | None = None, path: str | None = None
+    store: Store, rules: Rules | RuleSet | None = None, as_of: dt.date | None = None, path: str | None = None
 ) -> Results:
-    """Compute every result from all stored data (SPEC §3–§5) under ``rules`` (default: Rules()).
+    """Compute every result from all stored data (SPEC §3–§5) under ``rules``: a RuleSet (base + changes, each
+    applied by the row's own date, SPEC §6) or plain Rules (a base-only set); default: the rules stored in the
+    store (ingest.rules_table; the defaults when none are stored), read in the same snapshot.
 
     ``as_of`` defaults to the latest stored date. ``path`` forces an attribution path ("fast" or "reference",
     see attribution.choose_path); only tests and the bench set it. All queries read one snapshot (one
@@ -59,18 +62,21 @@ def compute(
     """
     if not isinstance(store, Store):
         raise TypeError(f"compute needs a Store, not {type(store).__name__}")
-    rules = rules or Rules()
     cur = store.cursor()
     cur.execute("begin transaction")
     try:
-        return _compute(cur, rules, as_of, path)
+        if rules is None:
+            from kam_metrics.ingest.rules_table import read_rules
+
+            rules = read_rules(cur)
+        return _compute(cur, as_ruleset(rules), as_of, path)
     finally:
         cur.execute("rollback")  # read only: nothing to keep; temp views and macros go with the cursor
         cur.close()
 
 
 def _compute(
-    cur: duckdb.DuckDBPyConnection, rules: Rules, as_of: dt.date | None, path: str | None
+    cur: duckdb.DuckDBPyConnection, rules: RuleSet, as_of: dt.date | None, path: str | None
 ) -> Results:
     attr = attribution.attribute(cur, rules, path)
     if as_of is None:
@@ -83,9 +89,9 @@ def _compute(
     for frame in (attr.leads, attr.visits, attr.units, attr.commissions):
         frame.insert(1, "team", _teams_of(frame["kam"], teams))
     return Results(
-        rules=rules,
+        rules=rules.in_force(as_of) if as_of is not None else rules.base,
         as_of=as_of,
-        in_progress_week=assessment.in_progress_week(as_of, rules),
+        in_progress_week=assessment.in_progress_week(as_of, rules.base),
         kams=kams,
         summary=summary,
         weekly=weekly,
@@ -98,6 +104,7 @@ def _compute(
         registrations=sql.run(cur, "stg_registrations").to_arrow_table().to_pandas(),
         rejected=sql.run(cur, "fct_rejected").to_arrow_table().to_pandas(),
         warnings=sql.run(cur, "fct_warnings").to_arrow_table().to_pandas(),
+        rule_versions=rules,
     )
 
 

@@ -57,7 +57,9 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         "units": results.units,
         "rejected": rejected,
         "warnings": warnings,
-        "rules": rules_rows(results.rules),
+        "rules": rules_rows(
+            results.rule_versions.base, [(c.effective_from, c.values) for c in results.rule_versions.changes]
+        ),
     }
     if kam is not None:
         for name in ("summary", "weekly", "statement", "commissions", "leads", "visits", "units"):

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import codecs
 import csv
-import io
 import os
 import re
 import zipfile
@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kam_metrics.contract.sheets import HEADER_SEARCH_ROWS, KINDS, detect_header, kind_for_sheet_name
+from kam_metrics.ingest.formulas import uncached_formulas
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
 CSV_EXTENSIONS = (".csv", ".txt", ".tsv")
@@ -89,6 +90,10 @@ class RawSheet:
     # Every column with a header, known or not, in file order: (header text, array). Unknown columns are
     # kept (SPEC §2) so a rejected row's raw values show the whole row.
     all_columns: list[tuple[str, pa.Array]] = field(default_factory=list)
+    # Row number → raw values (JSON) of the rejected rows, once the raw columns were released after staging.
+    raw_rejected: dict[int, str] | None = None
+    # (Excel row, field, 0-based column) of formula cells without a saved value in mapped columns.
+    formula_cells: list[tuple[int, str, int]] = field(default_factory=list)
 
 
 @dataclass
@@ -204,6 +209,8 @@ def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> Re
             raise UnreadableFile("encrypted") from None
         raise UnreadableFile("corrupt") from None
     result = ReadResult()
+    # calamine reads such a cell as empty; the XML says it was a formula (only scanned where one is).
+    formulas = uncached_formulas(path)
     n = len(sheet_names)
     for i, sheet_name in enumerate(sheet_names):
         if progress:
@@ -220,28 +227,47 @@ def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> Re
         if str(visible).lower() not in ("visible", "sheetvisible.visible"):
             result.notes.append(("note.hidden_sheet", {"sheet": sheet_name}))
         columns = [_array(table.column(j)) for j in range(table.num_columns)]
-        _recognise(result, sheet_name, columns, row_offset=1)
+        _recognise(result, sheet_name, columns, row_offset=1, formulas=formulas.get(sheet_name, ()))
     if progress:
         progress(1.0, "")
     return result
 
 
-def _decode(data: bytes) -> str:
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="strict")
-    if data.startswith(b"\xff\xfe") or data.startswith(b"\xfe\xff"):
-        return data.decode("utf-16")
-    if len(data) >= 4 and data[1] == 0 and data[3] == 0 and data[0] != 0:
-        return data.decode("utf-16-le")
-    if len(data) >= 4 and data[0] == 0 and data[2] == 0 and data[1] != 0:
-        return data.decode("utf-16-be")
-    if b"\x00" in data[:4096]:
+def _encoding(path: Path) -> str:
+    """The text encoding of a CSV file, checked over the whole file in 1 MB steps (never all in memory).
+
+    A BOM decides; UTF-16 without BOM is recognised by its zero bytes; else UTF-8, then GB18030. Raises
+    UnreadableFile for a binary file ("not_spreadsheet"), an unknown encoding, or a file of blanks only.
+    """
+    with open(path, "rb") as f:
+        head = f.read(4096)
+    if head.startswith(b"\xef\xbb\xbf"):
+        candidates = ["utf-8-sig"]
+    elif head.startswith(b"\xff\xfe") or head.startswith(b"\xfe\xff"):
+        candidates = ["utf-16"]
+    elif len(head) >= 4 and head[1] == 0 and head[3] == 0 and head[0] != 0:
+        candidates = ["utf-16-le"]
+    elif len(head) >= 4 and head[0] == 0 and head[2] == 0 and head[1] != 0:
+        candidates = ["utf-16-be"]
+    elif b"\x00" in head:
         raise UnreadableFile("not_spreadsheet")
-    for encoding in ("utf-8", "gb18030"):
+    else:
+        candidates = ["utf-8", "gb18030"]
+    for encoding in candidates:
+        decoder = codecs.getincrementaldecoder(encoding)("strict")
+        blank = True
         try:
-            return data.decode(encoding)
+            with open(path, "rb") as f:
+                for chunk in iter(lambda: f.read(MB), b""):
+                    text = decoder.decode(chunk)
+                    blank = blank and not text.strip()
+                text = decoder.decode(b"", final=True)
+                blank = blank and not text.strip()
         except UnicodeDecodeError:
             continue
+        if blank:
+            raise UnreadableFile("empty")
+        return encoding
     raise UnreadableFile("encoding")
 
 
@@ -259,20 +285,14 @@ def _sniff_delimiter(text: str) -> str:
     return best
 
 
+CSV_BATCH_ROWS = 65536
+
+
 def _read_csv(path: Path, stem: str, progress: Callable[[float, str], None] | None) -> ReadResult:
-    data = path.read_bytes()
-    try:
-        text = _decode(data)
-    except UnicodeDecodeError:
-        raise UnreadableFile("encoding") from None
-    if not text.strip():
-        raise UnreadableFile("empty")
-    delim = _sniff_delimiter(text)
-    rows = _csv_rows(text, delim)
-    width = max((len(r) for r in rows), default=0)
-    columns = []
-    for j in range(width):
-        columns.append(pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in rows], pa.string()))
+    encoding = _encoding(path)
+    with open(path, encoding=encoding, newline="") as f:
+        delim = _sniff_delimiter(f.read(65536))
+    columns = _csv_columns(path, encoding, delim, progress)
     result = ReadResult()
     _recognise(result, stem, columns, row_offset=1)
     if progress:
@@ -280,21 +300,55 @@ def _read_csv(path: Path, stem: str, progress: Callable[[float, str], None] | No
     return result
 
 
-def _csv_rows(text: str, delim: str) -> list[list[str]]:
-    """Parse CSV text like Excel does, except that a quote left open at the end of the file is refused.
+def _csv_columns(path: Path, encoding: str, delim: str, progress=None) -> list[pa.Array]:
+    """Parse CSV like Excel does, in batches of rows straight into Arrow columns (a 150 MB file is never a
+    Python list of rows); a quote left open at the end of the file is refused.
 
     An unclosed quote swallows every later line into one cell: the rows would silently vanish, so the
     file is refused as damaged (decisions.md). Other quirks (text after a closing quote) are read leniently.
     """
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=True))
+        return _parse_csv(path, encoding, delim, strict=True, progress=progress)
     except csv.Error as e:
         if "end of data" in str(e):
             raise UnreadableFile("corrupt") from None
     try:
-        return list(csv.reader(io.StringIO(text, newline=""), delimiter=delim))
+        return _parse_csv(path, encoding, delim, strict=False, progress=progress)
     except csv.Error:  # e.g. a field over the csv module's size limit
         raise UnreadableFile("corrupt") from None
+
+
+def _parse_csv(path: Path, encoding: str, delim: str, strict: bool, progress=None) -> list[pa.Array]:
+    size = max(path.stat().st_size, 1)
+    chunks: list[list[pa.Array]] = []  # per column, one array per batch
+    total = 0
+    batch: list[list[str]] = []
+
+    def flush() -> None:
+        nonlocal total
+        width = max((len(r) for r in batch), default=0)
+        while len(chunks) < width:  # a wider row: the new column is empty in every earlier row
+            chunks.append([pa.nulls(total, pa.string())] if total else [])
+        for j, column in enumerate(chunks):
+            column.append(
+                pa.array([(r[j] if j < len(r) and r[j] != "" else None) for r in batch], pa.string())
+            )
+        total += len(batch)
+        batch.clear()
+
+    with open(path, encoding=encoding, newline="") as f:
+        for row in csv.reader(f, delimiter=delim, strict=strict):
+            batch.append(row)
+            if len(batch) >= CSV_BATCH_ROWS:
+                flush()
+                if progress:
+                    progress(min(f.buffer.tell() / size, 0.99), path.stem)
+        flush()
+    columns = []
+    for j in range(len(chunks)):
+        columns.append(pa.concat_arrays(chunks[j]) if chunks[j] else pa.array([], pa.string()))
+        chunks[j] = []  # free each column's batches as soon as it is one array
+    return columns
 
 
 # Empty after NFKC and trimming: any white space or separator (NBSP, EN SPACE, ideographic space…) and
@@ -302,7 +356,9 @@ def _csv_rows(text: str, delim: str) -> list[list[str]]:
 _BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}\x{0}-\x{1f}\x{85}\x{fffe}\x{ffff}]*$"
 
 
-def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int) -> None:
+def _recognise(
+    result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int, formulas=()
+) -> None:
     """Find the kind and header of one sheet and keep its mapped columns; notes explain ignored sheets."""
     if not columns or len(columns[0]) == 0:
         result.notes.append(("note.ignored_sheet", {"sheet": sheet_name}))
@@ -327,9 +383,13 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
         filled = pc.fill_null(filled, False)
         nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
     row_numbers = pa.array(range(h + 1 + row_offset, h + 1 + row_offset + n), pa.int64())
-    if nonblank is not None and n > 0:
+    # Filtering copies every column: skip it when no row is blank (a big export usually has none).
+    if nonblank is not None and n > 0 and not pc.all(nonblank).as_py():
         row_numbers = row_numbers.filter(nonblank)
         body = [col.filter(nonblank) for col in body]
+    field_of = {j: f for f, j in mapping.items()}
+    first_data_row = h + 1 + row_offset
+    formula_cells = [(r, field_of[c], c) for r, c in formulas if r >= first_data_row and c in field_of]
     result.sheets.append(
         RawSheet(
             name=sheet_name,
@@ -344,6 +404,7 @@ def _recognise(result: ReadResult, sheet_name: str, columns: list[pa.Array], row
                 for j in range(len(body))
                 if head[h][j] is not None and str(head[h][j]).strip()
             ],
+            formula_cells=formula_cells,
         )
     )
     assert kind in KINDS

@@ -1,29 +1,37 @@
-"""The DuckDB store: schema with a version, the uploads ledger, one transaction per upload, undo and rebuild."""
+"""The DuckDB store: where it may be opened or created, schema with a version, one transaction per upload,
+undo, rebuild (also into a fresh file), backup, and read-only viewing when it cannot be written."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
-import hashlib
 import json
+import logging
 import os
-import shutil
 import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
 import pandas as pd
-import pyarrow as pa
 
-from kam_metrics.contract.sheets import DATETIME, INTEGER, NUMBER, SHEET_KINDS, SheetKind
-from kam_metrics.ingest import migrations, normalize
+from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
+from kam_metrics.ingest import files, formulas, migrations, normalize
+from kam_metrics.ingest.apply import IngestResult, SheetCounts, ddl, release_raw, store_sheet
+from kam_metrics.ingest.faults import StoreError, translate
+from kam_metrics.ingest.files import Ledger, is_kept_name, keep, kept_name, sha256, sweep_leftovers
 from kam_metrics.ingest.migrations import SCHEMA_VERSION
-from kam_metrics.ingest.reader import Limits, RawSheet, UnreadableFile, read_file
+from kam_metrics.ingest.reader import Limits, UnreadableFile, read_file
 
 DEFAULT_DB = Path("data") / "kam.duckdb"
+# Where a Store may create a new database file: "anywhere" (folders too; tests and the demo), "in_folder"
+# (only inside an existing folder: `ingest`, the first upload) or "never" (viewing, reports).
+CREATE_POLICIES = ("anywhere", "in_folder", "never")
+READ_ONLY_BANNER = "store.read_only_banner"  # locale key of the page's read-only notice ({path})
+log = logging.getLogger(__name__)
 
 
 def default_db_path() -> Path:
@@ -31,118 +39,90 @@ def default_db_path() -> Path:
     return Path(os.environ.get("KAM_DB") or DEFAULT_DB)
 
 
-@dataclass
-class SheetCounts:
-    file: str
-    sheet: str
-    kind: str
-    read: int = 0
-    accepted: int = 0
-    duplicates: int = 0
-    rejected: int = 0
-    warnings: int = 0
-
-
-@dataclass
-class IngestResult:
-    """What one upload did: per-sheet counts, notes on ignored sheets, and the rows it rejected or warned about."""
-
-    file: str
-    upload_id: int | None
-    sha256: str
-    sheets: list[SheetCounts] = field(default_factory=list)
-    notes: list[tuple[str, dict]] = field(default_factory=list)
-    rejected: list[dict] = field(default_factory=list)  # {sheet, row, problems, raw}
-    warnings: list[dict] = field(default_factory=list)  # {sheet, row, code, column, value}
-    already_uploaded: bool = False
-
-
-def _column_type(f) -> str:
-    if f.type == DATETIME:
-        return "timestamp"
-    if f.type == NUMBER:
-        return "decimal(18, 2)"
-    if f.type == INTEGER:
-        return "integer"
-    return "varchar"
-
-
-def _data_columns(kind: SheetKind) -> list[tuple[str, str]]:
-    cols: list[tuple[str, str]] = []
-    for f in kind.fields:
-        cols.append((f.name, _column_type(f)))
-        if f.type == DATETIME:
-            cols.append((f"{f.name}_date_only", "boolean"))
-    if kind.name == "units":
-        cols.append(("unit_key", "varchar"))
-    if kind.name == "deals":
-        cols.append(("signed_date", "date"))
-    return cols
-
-
-def _ddl() -> list[str]:
-    stmts = [
-        "create table if not exists meta (key varchar primary key, value varchar)",
-        """create table if not exists uploads (
-             upload_id integer primary key, file_name varchar not null, sha256 varchar not null,
-             stored_path varchar, uploaded_at timestamp not null, notes varchar)""",
-        """create table if not exists upload_sheets (
-             upload_id integer, sheet varchar, kind varchar, rows_read integer, accepted integer,
-             duplicates integer, rejected integer, warnings integer)""",
-        """create table if not exists rejected (
-             upload_id integer, sheet varchar, kind varchar, row_no bigint, problems varchar, raw varchar)""",
-        """create table if not exists warnings (
-             upload_id integer, sheet varchar, kind varchar, row_no bigint, code varchar, "column" varchar,
-             value varchar)""",
-    ]
-    for kind in SHEET_KINDS:
-        cols = ", ".join(f'"{n}" {t}' for n, t in _data_columns(kind))
-        stmts.append(
-            f"create table if not exists {kind.name} (upload_id integer not null, sheet varchar, "
-            f"row_no bigint not null, {cols})"
-        )
-    return stmts
+def _writable(path: Path) -> bool:
+    """Whether this process may write ``path`` (tests replace it: root ignores permission bits)."""
+    return os.access(path, os.W_OK)
 
 
 class Store:
     """A DuckDB file holding every accepted, rejected and warned row with the upload it came from.
 
     One Store per process; it is safe to share between threads (each call uses its own cursor and
-    writes are serialised).
+    writes are serialised). ``read_only`` is True when the file, its folder or uploads/ cannot be written:
+    every view works, every change raises StoreError("read_only"). ``created`` says the file is new.
     """
 
-    def __init__(self, path: str | Path | None = None, limits: Limits | None = None) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        limits: Limits | None = None,
+        *,
+        create: str = "anywhere",
+        read_only: bool = False,
+    ) -> None:
+        if create not in CREATE_POLICIES:
+            raise ValueError(f"create must be one of {CREATE_POLICIES}")
         self.path = Path(path) if path is not None else default_db_path()
-        if str(self.path) != ":memory:":
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self.uploads_dir = self.path.parent / "uploads"
-        else:
-            self.uploads_dir = None
-        self.limits = limits or Limits.from_env()
-        self.con = duckdb.connect(str(self.path))
+        self.read_only = read_only
+        self.created = False
+        self.ledger_ahead = 0  # uploads the ledger holds and the database lacks (rebuild restores them)
         self._lock = threading.RLock()
-        self._migrate()
-        if self.uploads_dir is not None and self.uploads_dir.exists() and self._has_uploads():
-            # A process killed between COMMIT and writing the ledger left it one upload behind.
-            self._write_ledger()
+        self._inflight: Counter[str] = Counter()
+        memory = str(self.path) == ":memory:"
+        self.uploads_dir = None if memory else self.path.parent / "uploads"
+        self.ledger = None if memory else Ledger(self.uploads_dir)
+        if not memory:
+            self._check_location(create)
+        self.limits = limits or Limits.from_env()
+        try:
+            self.con = duckdb.connect(str(self.path), read_only=self.read_only)
+        except Exception as e:
+            raise (translate(e, self.path, opening=True) or e) from e
+        try:
+            self._migrate()
+            if not self.read_only and self.ledger is not None:
+                self._reconcile()
+        except BaseException as e:
+            self.con.close()
+            fault = translate(e, self.path, opening=True)
+            if fault is None or fault is e:
+                raise
+            raise fault from e
 
-    def _has_uploads(self) -> bool:
-        return bool(self.cursor().execute("select 1 from uploads limit 1").fetchall())
+    def _check_location(self, create: str) -> None:
+        folder = self.path.parent
+        if not folder.is_dir():
+            if create != "anywhere":
+                raise StoreError("folder_missing", folder=folder)
+            folder.mkdir(parents=True, exist_ok=True)
+        if not self.path.exists():
+            if create == "never":
+                raise StoreError("missing", path=self.path)
+            if not _writable(folder):
+                raise StoreError("not_writable", path=folder)
+            self.created = True
+            return
+        uploads = self.uploads_dir
+        if not self.read_only and not (
+            _writable(self.path) and _writable(folder) and (not uploads.exists() or _writable(uploads))
+        ):
+            self.read_only = True
 
     # -- schema ------------------------------------------------------------------------------
     def _migrate(self) -> None:
         with self._lock:
             cur = self.con.cursor()
+            if self.read_only:
+                row = cur.execute("select value from meta where key = 'schema_version'").fetchall()
+                self._check_version(int(row[0][0]) if row else 0)
+                return
             cur.execute("begin transaction")
             try:
-                for stmt in _ddl():
+                for stmt in ddl():
                     cur.execute(stmt)
                 row = cur.execute("select value from meta where key = 'schema_version'").fetchall()
                 version = int(row[0][0]) if row else 0
-                if version > SCHEMA_VERSION:
-                    raise RuntimeError(
-                        f"{self.path} was written by a newer version of KAM Metrics (schema {version})"
-                    )
+                self._check_version(version)
                 migrations.upgrade(cur, version)
                 cur.execute("insert or replace into meta values ('schema_version', ?)", [str(SCHEMA_VERSION)])
                 cur.execute("insert or ignore into meta values ('data_version', '0')")
@@ -150,6 +130,33 @@ class Store:
             except BaseException:
                 cur.execute("rollback")
                 raise
+
+    def _check_version(self, version: int) -> None:
+        if version > SCHEMA_VERSION:
+            raise StoreError("newer_schema", path=self.path, version=version)
+
+    def _reconcile(self) -> None:
+        """On open: sweep leftovers, add committed uploads the ledger lacks, drop orphan kept copies.
+
+        The ledger only grows: uploads it holds and the database lacks (a copy without its WAL, a lost WAL)
+        stay in it, are counted in ``ledger_ahead`` and come back with ``rebuild``.
+        """
+        sweep_leftovers(self.uploads_dir)
+        records = self.ledger.records()
+        live = self.ledger.live(records)
+        db = self._db_uploads()
+        self.ledger.append(*[Ledger.upload_record(uid, *row) for uid, row in db.items() if uid not in live])
+        self.ledger_ahead = sum(1 for uid in live if uid not in db)
+        referenced = {row[2] for row in db.values()} | {r.get("stored") for r in live.values()}
+        for stored in self.ledger.orphans(records, referenced):
+            (self.uploads_dir / stored).unlink(missing_ok=True)
+            self.ledger.append_swept(stored)
+
+    def _db_uploads(self) -> dict[int, tuple]:
+        rows = self.cursor().execute(
+            "select upload_id, file_name, sha256, stored_path, uploaded_at from uploads order by upload_id"
+        )
+        return {r[0]: tuple(r[1:]) for r in rows.fetchall()}
 
     def close(self) -> None:
         self.con.close()
@@ -165,21 +172,48 @@ class Store:
     def _bump(self, cur: duckdb.DuckDBPyConnection) -> None:
         cur.execute("update meta set value = (value::bigint + 1)::varchar where key = 'data_version'")
 
+    def _check_writable(self) -> None:
+        if self.read_only:
+            raise StoreError("read_only", path=self.path)
+
     @contextmanager
     def _writing(self):
-        """One write transaction under the store's lock: commits (bumping the data version) or rolls back,
-        then mirrors the ledger beside the kept files."""
+        """One write transaction under the store's lock: commits (bumping the data version) or rolls back.
+
+        A failed COMMIT is reported as itself (a full disk, a lost file), not as the rollback that follows.
+        """
         with self._lock:
+            self._check_writable()
             cur = self.cursor()
             cur.execute("begin transaction")
             try:
                 yield cur
                 self._bump(cur)
                 cur.execute("commit")
-            except BaseException:
-                cur.execute("rollback")
-                raise
-            self._write_ledger()
+            except BaseException as e:
+                with contextlib.suppress(duckdb.Error):
+                    cur.execute("rollback")
+                fault = translate(e, self.path)
+                if fault is None or fault is e:
+                    raise
+                raise fault from e
+
+    def _note(self, *records: dict) -> None:
+        """Append to the ledger after a commit; a failure here is caught up by the next open (_reconcile)."""
+        try:
+            self.ledger.append(*records)
+        except OSError as e:
+            log.warning("ledger %s not updated (the next open adds it): %s", self.ledger.path, e)
+
+    @contextmanager
+    def temp_dir(self):
+        """A private temp folder beside the store (swept on the next open if a kill leaves it behind)."""
+        if self.uploads_dir is None:
+            with tempfile.TemporaryDirectory() as d:
+                yield Path(d)
+        else:
+            with files.temp_dir(self.uploads_dir) as d:
+                yield d
 
     # -- ingest ------------------------------------------------------------------------------
     def ingest(
@@ -190,41 +224,76 @@ class Store:
     ) -> IngestResult:
         """Read, normalise and store one file in one transaction.
 
-        Raises UnreadableFile (nothing stored) when the file cannot be read at all. Rows that fail
-        validation are stored as rejected; the rest of the file is stored.
+        Raises UnreadableFile (nothing stored) when the file cannot be read at all, StoreError when the
+        store cannot take it (read-only, disk full). Rows that fail validation are stored as rejected; the
+        rest of the file is stored.
         """
+        self._check_writable()
         path = Path(path)
         name = name or path.name
         read, staged = self._read_and_stage(path, name, progress)  # refuses an oversized file unread
-        sha = _sha256(path)
-        stored_path = self._keep(path, sha, name)
-        with self._writing() as cur:
-            upload_id = cur.execute("select coalesce(max(upload_id), 0) + 1 from uploads").fetchall()[0][0]
-            cur.execute(
-                "insert into uploads (upload_id, file_name, sha256, stored_path, uploaded_at, notes) values (?, ?, ?, ?, ?, ?)",
-                [
-                    upload_id,
-                    name,
-                    sha,
-                    stored_path.name if stored_path else None,
-                    dt.datetime.now().replace(microsecond=0),
-                    json.dumps(read.notes, ensure_ascii=False),
-                ],
-            )
-            result = self._apply(cur, upload_id, name, sha, read, staged)
-            _before_commit_hook(cur)
-        return result
+        return self.store_prepared(path, name, read, staged)
+
+    def store_prepared(self, path: Path, name: str, read, staged) -> IngestResult:
+        """Keep the file and store its already read and staged sheets (from ``ingest`` or a worker process)."""
+        self._check_writable()
+        sha = sha256(path)
+        stored = kept_name(sha, name) if self.uploads_dir is not None else None
+        created = False
+        if stored:
+            self._inflight[stored] += 1
+        try:
+            if stored:
+                self.ledger.append_pending(stored)
+                _, created = keep(self.uploads_dir, path, sha, name)
+            with self._writing() as cur:
+                upload_id = self._next_id(cur)
+                at = dt.datetime.now().replace(microsecond=0)
+                cur.execute(
+                    "insert into uploads (upload_id, file_name, sha256, stored_path, uploaded_at, notes) values (?, ?, ?, ?, ?, ?)",
+                    [upload_id, name, sha, stored, at, _json(read.notes)],
+                )
+                result = self._apply(cur, upload_id, name, sha, read, staged)
+                _before_commit_hook(cur)
+            if stored:
+                self._note(Ledger.upload_record(upload_id, name, sha, stored, at))
+            return result
+        except BaseException as e:
+            if created:
+                self._drop_orphan(stored)
+            fault = translate(e, self.path)
+            if fault is None or fault is e:
+                raise
+            raise fault from e
+        finally:
+            if stored:
+                self._inflight[stored] -= 1
+
+    def _next_id(self, cur) -> int:
+        """After every id the database or the ledger ever held live, so a restored upload keeps its id."""
+        db_max = cur.execute("select coalesce(max(upload_id), 0) from uploads").fetchall()[0][0]
+        ledger_max = max(self.ledger.live(), default=0) if self.ledger is not None else 0
+        return max(db_max, ledger_max) + 1
+
+    def _drop_orphan(self, stored: str) -> None:
+        """Remove a kept copy this failed upload wrote, unless another upload (live or in flight) uses it."""
+        with self._lock, contextlib.suppress(Exception):
+            if self._inflight[stored] > 1:
+                return
+            db = {row[2] for row in self._db_uploads().values()}
+            if stored in db or stored in {r.get("stored") for r in self.ledger.live().values()}:
+                return
+            (self.uploads_dir / stored).unlink(missing_ok=True)
+            self.ledger.append_swept(stored)
 
     def _read_and_stage(self, path: Path, name: str, progress=None):
-        read = read_file(path, name, self.limits, progress)
-        cur = self.cursor()
-        return read, [(sheet, normalize.stage(cur, sheet)) for sheet in read.sheets]
+        return read_and_stage(self.cursor(), path, name, self.limits, progress)
 
     def _apply(self, cur, upload_id: int, name: str, sha: str, read, staged) -> IngestResult:
         """Store staged sheets under an upload id, inside the caller's transaction."""
         result = IngestResult(file=name, upload_id=upload_id, sha256=sha, notes=read.notes)
         for sheet, table in staged:
-            result.sheets.append(self._store_sheet(cur, upload_id, name, sheet, table, result))
+            result.sheets.append(store_sheet(cur, upload_id, name, sheet, table, result))
         for c in result.sheets:
             cur.execute(
                 "insert into upload_sheets (upload_id, sheet, kind, rows_read, accepted, duplicates, rejected, warnings) values (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -244,173 +313,10 @@ class Store:
             kept = self._kept_file(stored)
             read, staged = self._read_and_stage(kept, file_name)
             cur.execute("delete from upload_sheets where upload_id = ?", [upload_id])
-            self._apply(cur, upload_id, file_name, _sha256(kept), read, staged)
+            self._apply(cur, upload_id, file_name, sha256(kept), read, staged)
 
     def _missing_files(self, uploads: list[tuple]) -> list[str]:
         return [u[1] for u in uploads if not (k := self._kept_file(u[2])) or not k.exists()]
-
-    def _write_ledger(self) -> None:
-        """Mirror the uploads ledger next to the kept files, so the store can be rebuilt without its file."""
-        if self.uploads_dir is None:
-            return
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        rows = (
-            self.cursor()
-            .execute(
-                "select upload_id, file_name, sha256, stored_path, uploaded_at from uploads order by upload_id"
-            )
-            .fetchall()
-        )
-        tmp = self.uploads_dir / "ledger.jsonl.part"
-        with open(tmp, "w", encoding="utf-8") as f:
-            for uid, file_name, sha, stored, at in rows:
-                record = {"upload_id": uid, "file_name": file_name, "sha256": sha, "stored": stored}
-                f.write(json.dumps(record | {"uploaded_at": at.isoformat()}, ensure_ascii=False) + "\n")
-        os.replace(tmp, self.uploads_dir / "ledger.jsonl")
-
-    def _keep(self, path: Path, sha: str, name: str) -> Path | None:
-        if self.uploads_dir is None:
-            return None
-        self.uploads_dir.mkdir(parents=True, exist_ok=True)
-        target = self.uploads_dir / f"{sha}{Path(name).suffix.lower()}"
-        if not target.exists():
-            # A temp name of its own: two sessions uploading the same file at once must not share one.
-            fd, tmp = tempfile.mkstemp(dir=self.uploads_dir, prefix=f".{sha[:12]}-", suffix=".part")
-            os.close(fd)
-            try:
-                shutil.copyfile(path, tmp)
-                os.replace(tmp, target)
-            finally:
-                if os.path.exists(tmp):
-                    os.unlink(tmp)
-        return target
-
-    def _store_sheet(
-        self,
-        cur: duckdb.DuckDBPyConnection,
-        upload_id: int,
-        file: str,
-        sheet: RawSheet,
-        table: pa.Table,
-        result: IngestResult,
-    ) -> SheetCounts:
-        kind = next(k for k in SHEET_KINDS if k.name == sheet.kind)
-        counts = SheetCounts(file=file, sheet=sheet.name, kind=kind.name, read=table.num_rows)
-        cur.register("kam_staged", table)
-        try:
-            counts.rejected = cur.execute(
-                "select count(*) from kam_staged where len(problems) > 0"
-            ).fetchall()[0][0]
-            counts.accepted = counts.read - counts.rejected
-            before = cur.execute(f"select count(*) from {kind.name}").fetchall()[0][0]
-            cols = [n for n, _ in _data_columns(kind)]
-            col_list = ", ".join(f'"{c}"' for c in cols)
-            key = ", ".join(f'"{k}"' for k in kind.natural_key)
-            if kind.on_same_key == "keep":
-                key_match = " and ".join(f't."{k}" = s."{k}"' for k in kind.natural_key)
-                cur.execute(
-                    f"""
-                    insert into {kind.name} (upload_id, sheet, row_no, {col_list})
-                    select ?, ?, row_no, {col_list}
-                    from (select *, row_number() over (partition by {key} order by row_no) as rn
-                          from kam_staged where len(problems) = 0) s
-                    where rn = 1 and not exists (select 1 from {kind.name} t where {key_match})
-                    order by row_no
-                    """,
-                    [upload_id, sheet.name],
-                )
-            else:
-                same = " and ".join(f'p."{c}" is not distinct from s."{c}"' for c in cols)
-                key_match = " and ".join(f'p."{k}" = s."{k}"' for k in kind.natural_key)
-                cur.execute(
-                    f"""
-                    insert into {kind.name} (upload_id, sheet, row_no, {col_list})
-                    with s as (
-                      select *, lag(row_no) over (partition by {key} order by row_no) as prev_row,
-                             max(row_no) over (partition by {key}) as last_row
-                      from kam_staged where len(problems) = 0
-                    ), stored as (
-                      select * from {kind.name} where upload_id < ?
-                      qualify row_number() over (partition by {key} order by upload_id desc, row_no desc) = 1
-                    ), unchanged as (
-                      -- the file ends a key where the store already stands: the whole group changes nothing
-                      select s.row_no from s join stored p on {key_match} and {same} where s.row_no = s.last_row
-                    )
-                    select ?, ?, s.row_no, {", ".join(f's."{c}"' for c in cols)}
-                    from s
-                    where not exists (
-                      select 1 from s u join unchanged using (row_no) where {key_match.replace('p."', 'u."')})
-                      and not exists (
-                      select 1 from kam_staged p
-                      where p.row_no = s.prev_row and {same})
-                      and not (s.prev_row is null and exists (
-                      select 1 from stored p where {key_match} and {same}))
-                    order by s.row_no
-                    """,
-                    [upload_id, upload_id, sheet.name],
-                )
-            after = cur.execute(f"select count(*) from {kind.name}").fetchall()[0][0]
-            counts.duplicates = counts.accepted - (after - before)
-            self._store_problems(cur, upload_id, sheet, kind, counts, result)
-        finally:
-            cur.unregister("kam_staged")
-        return counts
-
-    def _store_problems(self, cur, upload_id, sheet: RawSheet, kind, counts: SheetCounts, result) -> None:
-        bad = cur.execute(
-            "select row_no, problems, warnings from kam_staged where len(problems) > 0 or len(warnings) > 0"
-        ).fetchall()
-        if not bad:
-            return
-        raw_index = {}
-        rows_needed = [r[0] for r in bad if r[1]]
-        if rows_needed:
-            positions = {rn: i for i, rn in enumerate(sheet.row_numbers.to_pylist())}
-            columns = sheet.all_columns or [(sheet.headers[f], sheet.columns[f]) for f in sheet.headers]
-            for rn in rows_needed:
-                i = positions[rn]
-                raw = {}
-                for header, array in columns:
-                    raw.setdefault(header, array[i].as_py())
-                raw_index[rn] = json.dumps(raw, ensure_ascii=False)
-        stored_rows = {
-            r[0]
-            for r in cur.execute(
-                f"select row_no from {kind.name} where upload_id = ? and sheet = ?", [upload_id, sheet.name]
-            ).fetchall()
-        }
-        rejected_rows, warning_rows = [], []
-        for row_no, problems, warnings in bad:
-            if problems:
-                raw = raw_index[row_no]
-                result.rejected.append({"sheet": sheet.name, "row": row_no, "problems": problems, "raw": raw})
-                rejected_rows.append(
-                    (upload_id, sheet.name, kind.name, row_no, json.dumps(problems, ensure_ascii=False), raw)
-                )
-            else:
-                for w in warnings:
-                    counts.warnings += 1
-                    result.warnings.append({"sheet": sheet.name, "row": row_no, **w})
-                    if row_no in stored_rows:
-                        warning_rows.append(
-                            (upload_id, sheet.name, kind.name, row_no, w["code"], w["column"], w["value"])
-                        )
-        if rejected_rows:
-            frame = pd.DataFrame(
-                rejected_rows, columns=["upload_id", "sheet", "kind", "row_no", "problems", "raw"]
-            )
-            cur.register("kam_rejected_new", frame)
-            cur.execute(
-                """
-                insert into rejected
-                select * from kam_rejected_new n
-                where not exists (select 1 from rejected r where r.kind = n.kind and r.raw = n.raw)
-                qualify row_number() over (partition by n.kind, n.raw order by n.row_no) = 1
-                """
-            )
-            cur.unregister("kam_rejected_new")
-        if warning_rows:
-            cur.executemany("insert into warnings values (?, ?, ?, ?, ?, ?, ?)", warning_rows)
 
     # -- ledger, undo, rebuild -----------------------------------------------------------------
     def uploads(self) -> pd.DataFrame:
@@ -446,8 +352,10 @@ class Store:
         the removed upload's rows must now be stored in their own name. All of it is one transaction.
         """
         with self._lock:
+            self._check_writable()
             cur = self.cursor()
-            if not cur.execute("select 1 from uploads where upload_id = ?", [upload_id]).fetchall():
+            row = self._db_uploads().get(upload_id)
+            if row is None:
                 raise KeyError(f"no upload {upload_id}")
             later = cur.execute(
                 "select upload_id, file_name, stored_path from uploads where upload_id > ? order by upload_id",
@@ -458,10 +366,25 @@ class Store:
                 raise FileNotFoundError(
                     "cannot undo: the kept copies of later uploads are missing: " + ", ".join(missing)
                 )
-            with self._writing() as cur:
-                self._delete_from(cur, upload_id)
-                cur.execute("delete from uploads where upload_id = ?", [upload_id])
-                self._replay(cur, later)
+            # The undo is written before the commit: a kill in between leaves the upload in the database,
+            # and the next open writes it back into the ledger.
+            self._ledger_change(lambda: self.ledger.append_undo(upload_id))
+            try:
+                with self._writing() as cur:
+                    self._delete_from(cur, upload_id)
+                    cur.execute("delete from uploads where upload_id = ?", [upload_id])
+                    self._replay(cur, later)
+            except BaseException:
+                self._ledger_change(lambda: self._note(Ledger.upload_record(upload_id, *row)))
+                raise
+
+    def _ledger_change(self, write: Callable[[], None]) -> None:
+        if self.ledger is None:
+            return
+        try:
+            write()
+        except OSError as e:
+            raise (translate(e, self.ledger.path) or e) from e
 
     def _delete_from(self, cur, upload_id: int) -> None:
         for table in [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]:
@@ -469,47 +392,72 @@ class Store:
 
     def clear(self) -> None:
         """Remove every upload (the kept files stay on disk)."""
-        with self._writing() as cur:
-            self._delete_from(cur, 0)
-            cur.execute("delete from uploads")
+        with self._lock:
+            self._check_writable()
+            before = self._db_uploads()
+            self._ledger_change(self.ledger.append_clear if self.ledger else lambda: None)
+            try:
+                with self._writing() as cur:
+                    self._delete_from(cur, 0)
+                    cur.execute("delete from uploads")
+            except BaseException:
+                self._ledger_change(
+                    lambda: self._note(*[Ledger.upload_record(u, *r) for u, r in before.items()])
+                )
+                raise
 
     def rebuild(self) -> int:
-        """Re-read every upload from its kept file, in upload order; returns the number of files.
+        """Re-read every upload from its kept file; returns the number of files.
 
-        When the store file itself was lost (an empty store), the ledger kept beside the files
-        (uploads/ledger.jsonl) says which files were uploaded, in which order and when.
+        The uploads are the union of the database's and the ledger's (uploads/ledger.jsonl, which survives
+        the loss of the database or of its WAL), in upload order, then any kept file neither names, oldest
+        first (its hash stands in for the lost display name).
         """
         with self._lock:
-            cur = self.cursor()
-            uploads = cur.execute(
-                "select upload_id, file_name, stored_path from uploads order by upload_id"
-            ).fetchall()
-            ledger = self.uploads_dir / "ledger.jsonl" if self.uploads_dir else None
-            records = []
-            if not uploads and ledger is not None and ledger.exists():
-                records = [
-                    json.loads(line) for line in ledger.read_text(encoding="utf-8").splitlines() if line
+            self._check_writable()
+            db = self._db_uploads()
+            entries = dict(db)
+            records = self.ledger.records() if self.ledger else []
+            for uid, r in (self.ledger.live(records) if self.ledger else {}).items():
+                at = dt.datetime.fromisoformat(r["uploaded_at"]) if r.get("uploaded_at") else _now()
+                entries.setdefault(uid, (r["file_name"], r.get("sha256"), r.get("stored"), at))
+            new_records = []
+            if self.uploads_dir is not None and self.uploads_dir.is_dir():
+                named = self.ledger.mentioned(records) | {row[2] for row in db.values() if row[2]}
+                unnamed = [
+                    p for p in self.uploads_dir.iterdir() if is_kept_name(p.name) and p.name not in named
                 ]
-                uploads = [(r["upload_id"], r["file_name"], r["stored"]) for r in records]
+                next_id = max(entries, default=0) + 1
+                for p in sorted(unnamed, key=lambda p: (p.stat().st_mtime, p.name)):
+                    at = dt.datetime.fromtimestamp(int(p.stat().st_mtime))
+                    entries[next_id] = (p.name, None, p.name, at)
+                    new_records.append(Ledger.upload_record(next_id, p.name, sha256(p), p.name, at))
+                    next_id += 1
+            uploads = [(uid, e[0], e[2]) for uid, e in sorted(entries.items())]
             missing = self._missing_files(uploads)
             if missing:
                 raise FileNotFoundError("cannot rebuild: kept files are missing: " + ", ".join(missing))
+            notes = dict(self.cursor().execute("select upload_id, notes from uploads").fetchall())
             with self._writing() as cur:
                 self._delete_from(cur, 0)
-                for r in records:
+                cur.execute("delete from uploads")
+                for uid, (file_name, sha, stored, at) in sorted(entries.items()):
+                    sha = sha or sha256(self._kept_file(stored))
                     cur.execute(
                         "insert into uploads (upload_id, file_name, sha256, stored_path, uploaded_at, notes) values (?, ?, ?, ?, ?, ?)",
-                        [
-                            r["upload_id"],
-                            r["file_name"],
-                            r["sha256"],
-                            r["stored"],
-                            dt.datetime.fromisoformat(r["uploaded_at"]),
-                            "[]",
-                        ],
+                        [uid, file_name, sha, stored, at, notes.get(uid, "[]")],
                     )
                 self._replay(cur, uploads)
+            if self.ledger is not None:
+                self._note(*new_records)
+            self.ledger_ahead = 0
             return len(uploads)
+
+    def backup(self, out: str | Path) -> int:
+        """A consistent copy in ``out`` (see maintenance.backup); returns the number of kept files copied."""
+        from kam_metrics.ingest.maintenance import backup
+
+        return backup(self, out)
 
     def counts(self) -> dict[str, int]:
         """Stored rows per table (for tests and the upload page)."""
@@ -518,16 +466,35 @@ class Store:
         return {n: cur.execute(f"select count(*) from {n}").fetchall()[0][0] for n in names}
 
 
+def read_and_stage(cur, path: Path, name: str, limits: Limits, progress=None):
+    """Read a file and normalise its sheets (no store needed: a worker process runs this on its own)."""
+    read = read_file(path, name, limits, progress)
+    staged = []
+    for sheet in read.sheets:
+        table = formulas.mark(normalize.stage(cur, sheet), sheet, KINDS[sheet.kind].required)
+        release_raw(sheet, table)
+        staged.append((sheet, table))
+    return read, staged
+
+
 def _before_commit_hook(cur: duckdb.DuckDBPyConnection) -> None:
     """Called inside every upload transaction just before COMMIT; tests replace it to inject a failure."""
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+def _json(value) -> str:
+    return json.dumps(value, ensure_ascii=False)
 
 
-__all__ = ["Store", "IngestResult", "SheetCounts", "UnreadableFile", "default_db_path"]
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
+
+
+__all__ = [
+    "Store",
+    "StoreError",
+    "IngestResult",
+    "SheetCounts",
+    "UnreadableFile",
+    "default_db_path",
+    "READ_ONLY_BANNER",
+]

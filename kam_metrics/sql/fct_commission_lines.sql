@@ -1,9 +1,11 @@
 -- one row per current deal (line 'commission') plus one per cancelled attributed deal (line 'clawback'), SPEC §3/§5
 -- Inputs registered by the caller: kam_claims (claim_id, phone, kam, start_k, lapse_ts) and kam_valid_visits
--- (phone, claim_kam, k). Parameters: $visit_share, $lead_deal_fixed, $share_from_salesperson (SPEC §6).
+-- (phone, claim_kam, k), and kam_rule_days (from_day, visit_share, lead_deal_fixed, share_from_salesperson, …: one
+-- row per rule version, SPEC §6): a deal is priced by the commission keys in force on its signed date.
 with d as (
-  select *, deal_key(signed_date) as dk, epoch(signed_date::timestamp)::bigint + 86399 as dts
-  from stg_deals_current
+  select dc.*, deal_key(dc.signed_date) as dk, epoch(dc.signed_date::timestamp)::bigint + 86399 as dts,
+         r.visit_share, r.lead_deal_fixed, r.share_from_salesperson
+  from stg_deals_current dc asof left join kam_rule_days r on dc.signed_date >= r.from_day
 ), holder as (
   -- the claim in force at the deal (23:59:59 of its signed date): the latest that started before it
   select d.upload_id, d.row_no, c.kam
@@ -33,14 +35,14 @@ with d as (
 ), priced as (
   select *,
          case type when 'visit_deal'
-                then round(salesperson_commission * $visit_share::decimal(18, 10), 2)::decimal(18, 2)
-              when 'lead_deal' then $lead_deal_fixed::decimal(18, 2)
+                then round(salesperson_commission * visit_share::decimal(18, 10), 2)::decimal(18, 2)
+              when 'lead_deal' then lead_deal_fixed::decimal(18, 2)
               else 0::decimal(18, 2) end as kam_commission
   from typed
 ), lines as (
   select kam, phone, property, signed_at, salesperson, salesperson_commission, type, reason,
          kam_commission,
-         (salesperson_commission - case when type = 'visit_deal' and $share_from_salesperson
+         (salesperson_commission - case when type = 'visit_deal' and share_from_salesperson
                                         then kam_commission else 0 end)::decimal(18, 2) as salesperson_net,
          'commission' as line, strftime(signed_date, '%Y-%m') as month,
          status, cancelled_at, signed_date, customer_name, amount, upload_id, sheet, row_no, dk as k

@@ -17,3 +17,12 @@ create or replace temp macro names_match(a, b, honorifics) as
                                           and starts_with(b, left(a, length(a) - length(h))))) > 0
   or len(list_filter(honorifics, lambda h: suffix(b, h) and length(b) > length(h)
                                           and starts_with(a, left(b, length(b) - length(h))))) > 0;
+-- SPEC §3 visit check 1b (防截客): with M = minutes > 0, the visit needs a lead of its KAM at least M minutes
+-- earlier. A lead counts when both are timed and reported_at <= visited_at - M minutes, or when it is on an
+-- earlier date and either is date-only (on the visit's own date a date-only side never counts). The inputs are
+-- the KAM's earliest timed lead for the phone and the earliest date of its date-only leads (null: none).
+create or replace temp macro reported_too_late(minutes, visited_at, visit_date_only, first_timed_at, first_date_only_day) as
+  minutes > 0 and not coalesce(
+    case when visit_date_only then least(first_timed_at::date, first_date_only_day) < visited_at::date
+         else first_timed_at <= visited_at - to_minutes(minutes::bigint) or first_date_only_day < visited_at::date end,
+    false);

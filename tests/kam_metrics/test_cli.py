@@ -31,8 +31,15 @@ REPORT_SHEETS = [
 ]
 
 
+def _make_db_folder(args: tuple) -> None:
+    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
+    if "--db" in args:
+        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
+
+
 def run(*args: object, lang: str = "en") -> subprocess.CompletedProcess:
     """python -m kam_metrics --lang <lang> ARGS from the repository root."""
+    _make_db_folder(args)
     return subprocess.run(
         [sys.executable, "-m", "kam_metrics", "--lang", lang, *map(str, args)],
         cwd=ROOT,
@@ -142,6 +149,7 @@ def test_ingest_prints_per_file_and_sheet_the_kind_and_counts_and_succeeds_despi
     assert done.returncode == 0
     assert done.stderr == ""
     assert done.stdout.splitlines() == [
+        f"new store created at {tmp_path / 'kam.duckdb'}",
         "报备.csv · 报备 → leads: read 2, accepted 1 (duplicates 0), rejected 1, warnings 0",
         "大客户经理名单.csv · 大客户经理名单 → roster: read 1, accepted 1 (duplicates 0), rejected 0, warnings 0",
     ]

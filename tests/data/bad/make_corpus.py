@@ -711,9 +711,9 @@ def formulas_uncached(out: Path) -> Case:
         ws = wb.active
         ws.title = LEADS
         ws.append(H_LEADS)
-        ws.append([BASE, "王伟", "张三", '="138"&"00000001"'])  # phone formula -> missing -> rejected
-        ws.append(["=DATE(2026,3,2)", "李娜", "李四", _phone(2)])  # date formula -> missing -> rejected
-        ws.append([BASE, "张敏", '="王"&"五"', _phone(3)])  # optional name missing -> accepted
+        ws.append([BASE, "王伟", "张三", '="138"&"00000001"'])  # required phone: rejected, naming 报备!D2
+        ws.append(["=DATE(2026,3,2)", "李娜", "李四", _phone(2)])  # required date: rejected, naming 报备!A3
+        ws.append([BASE, "张敏", '="王"&"五"', _phone(3)])  # optional name: accepted with a warning (报备!C4)
         ws.append([BASE, "王伟", "赵六", _phone(4)])  # plain -> accepted
         ws.append(["=A5", "=B5", "=C5", "=D5"])  # every cell missing -> not a data row
         for row in ws.iter_rows(min_row=2, max_col=1):
@@ -727,8 +727,10 @@ def formulas_uncached(out: Path) -> Case:
         "Formula cells written by openpyxl, which stores no cached value: a formula phone, a formula date, a "
         "formula customer name, and a row of formulas only.",
         "partial",
-        expect={LEADS: _e("leads", 4, 2, 2)},
-        notes="An uncached formula is missing (not an error, no warning); row 6 is all missing, so not a data row.",
+        expect={LEADS: _e("leads", 4, 2, 2, 1)},
+        notes="A formula without a saved value is a rejection (formula_no_value, naming the cell, with the advice "
+        "to open and save the file in a spreadsheet program) in a required column and a warning in an optional "
+        "one; row 6 is all formulas, so not a data row.",
     )
 
 

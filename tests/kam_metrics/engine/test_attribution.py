@@ -294,6 +294,77 @@ def test_not_reported_follows_the_before_rule(upload, compute, reported_at, visi
 
 
 # ---------------------------------------------------------------------------------------------------
+# Visits — check 1b: reported_too_late 报备过晚 (防截客, min_lead_minutes = M)
+# Both timed: the lead counts when reported_at <= visited_at - M minutes. Either date-only: it counts only on an
+# earlier date (no benefit of the doubt on the visit's own date).
+@pytest.mark.parametrize(
+    ("reported_at", "visited_at", "status"),
+    [
+        ("2026-11-02 09:30", "2026-11-02 10:00", "valid"),  # exactly M = 30 minutes before
+        ("2026-11-02 09:30:01", "2026-11-02 10:00", "reported_too_late"),  # one second less
+        ("2026-11-01 23:45", "2026-11-02 00:10", "reported_too_late"),  # earlier date, both timed: by time
+        ("2026-11-02", "2026-11-02 10:00", "reported_too_late"),  # date-only lead on the visit's date
+        ("2026-11-02 08:00", "2026-11-02", "reported_too_late"),  # date-only visit on the lead's date
+        ("2026-11-02", "2026-11-02", "reported_too_late"),  # both date-only, same date
+        ("2026-11-01", "2026-11-02 00:05", "valid"),  # date-only lead on the previous date
+        ("2026-11-01 23:59", "2026-11-02", "valid"),  # date-only visit, lead on the previous date
+    ],
+)
+def test_a_visit_needs_its_lead_min_lead_minutes_before_it(upload, compute, reported_at, visited_at, status):
+    upload("leads", [lead(reported_at)])
+    upload("visits", [visit(visited_at)])
+    assert rows(compute(min_lead_minutes=30).visits, "kam", "phone", "status") == [["张三", P, status]]
+
+
+@pytest.mark.parametrize(
+    ("reported_at", "visited_at"),
+    [
+        ("2026-11-02 09:59:59", "2026-11-02 10:00"),
+        ("2026-11-02", "2026-11-02 10:00"),
+        ("2026-11-02", "2026-11-02"),
+    ],
+)
+def test_with_min_lead_minutes_0_check_1b_never_fails(upload, compute, reported_at, visited_at):
+    upload("leads", [lead(reported_at)])
+    upload("visits", [visit(visited_at)])
+    assert rows(compute().visits, "status") == [["valid"]]
+
+
+def test_not_reported_comes_before_reported_too_late(upload, compute):
+    upload("leads", [lead("2026-11-02 10:00")])
+    upload("visits", [visit("2026-11-02 10:00")])  # not before the visit at all
+    assert rows(compute(min_lead_minutes=30).visits, "status") == [["not_reported"]]
+
+
+def test_reported_too_late_comes_before_no_valid_claim(upload, compute):
+    # 李四 holds the claim; 张三's own lead is also too late: 1b is the status, not check 2
+    upload("leads", [lead("2026-11-01 10:00", kam="李四"), lead("2026-11-02 09:50", kam="张三")])
+    upload("visits", [visit("2026-11-02 10:00", kam="张三")])
+    assert rows(compute(min_lead_minutes=30).visits, "kam", "status") == [["张三", "reported_too_late"]]
+
+
+def test_any_lead_of_the_kam_early_enough_counts_for_1b(upload, compute):
+    # the first lead (date-only, on the visit's date) does not count, the timed one an hour before does
+    upload("leads", [lead("2026-11-02"), lead("2026-11-02 09:00")])
+    upload("visits", [visit("2026-11-02 10:00")])
+    res = compute(min_lead_minutes=60)
+    assert rows(res.leads, "reported_at", "status") == [
+        [ts("2026-11-02"), "valid"],
+        [ts("2026-11-02 09:00"), "duplicate_own"],
+    ]
+    assert rows(res.visits, "status") == [["valid"]]
+
+
+def test_a_too_late_visit_is_no_valid_visit_so_the_next_one_can_be(upload, compute):
+    upload("leads", [lead("2026-11-02 09:50")])
+    upload("visits", [visit("2026-11-02 10:00"), visit("2026-11-02 10:30")])
+    assert rows(compute(min_lead_minutes=30).visits, "visited_at", "status") == [
+        [ts("2026-11-02 10:00"), "reported_too_late"],
+        [ts("2026-11-02 10:30"), "valid"],  # same date: not a repeat of the first (check 3 counts dates)
+    ]
+
+
+# ---------------------------------------------------------------------------------------------------
 # Visits — check 2: no_valid_claim 报备无效
 
 

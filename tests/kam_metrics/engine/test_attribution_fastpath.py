@@ -18,7 +18,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kam_metrics.contract.codes import DEAL_TYPES, LEAD_STATUSES, LINES, UNATTRIBUTED_REASONS, VISIT_STATUSES
-from kam_metrics.contract.rules import Rules
+from kam_metrics.contract.rules import Rules, RuleSet, ruleset_from_dict
 from kam_metrics.contract.sheets import KINDS
 from kam_metrics.engine import attribution, report
 from kam_metrics.ingest.store import Store
@@ -26,7 +26,7 @@ from kam_metrics.ingest.store import Store
 DAY0 = dt.date(2026, 3, 2)  # a Monday
 KAMS = ("张三", "李四", "王五")
 PHONES = ("13800000001", "13800000002", "13800000003")
-OTHER, UNREPORTED = "13800000004", "13800000005"  # phones only the fixed case uses
+OTHER, UNREPORTED, LATE = "13800000004", "13800000005", "13800000006"  # phones only the fixed case uses
 # Names that match, mismatch, are missing, or are a surname with an honorific (SPEC §3 visit check 5).
 NAMES = (None, "王伟", "王先生", "王", "李女士", "李娜", "Wang")
 SALESPEOPLE = (None, "赵六")
@@ -114,13 +114,30 @@ def write_upload(path: Path, rows: dict[str, list[dict]]) -> Path:
     return path
 
 
-def both_ways(uploads: list[dict]):
+# Rule sets the paths must agree under: the defaults, 防截客 on (SPEC §3 1b), and versions changing 1b and the
+# commission keys in the middle of the generated days (SPEC §6).
+RULE_SETS = (
+    RuleSet(),
+    RuleSet(base=Rules(min_lead_minutes=60)),
+    ruleset_from_dict(
+        {
+            "changes": [
+                {"effective_from": DAY0 + dt.timedelta(days=1), "min_lead_minutes": 30},
+                {"effective_from": DAY0 + dt.timedelta(days=2), "min_lead_minutes": 0,
+                 "commission": {"visit_share": 0.25, "lead_deal_fixed": 300}},
+            ]
+        }
+    ),
+)  # fmt: skip
+
+
+def both_ways(uploads: list[dict], rules: RuleSet | None = None):
     with tempfile.TemporaryDirectory(prefix="kam-fastpath-") as tmp:
         store = Store(Path(tmp) / "kam.duckdb")
         try:
             for i, rows in enumerate(uploads):
                 store.ingest(write_upload(Path(tmp) / f"upload{i}.xlsx", rows))
-            rules = Rules()
+            rules = rules or RuleSet()
             fast = attribution.attribute(store.cursor(), rules, path="fast")
             slow = attribution.attribute(store.cursor(), rules, path="reference")
         finally:
@@ -134,9 +151,9 @@ def assert_same(fast, slow) -> None:
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(upload, min_size=1, max_size=3))
-def test_fast_path_decides_as_the_reference_pass(uploads):
-    fast, slow = both_ways(uploads)
+@given(st.lists(upload, min_size=1, max_size=3), st.sampled_from(RULE_SETS))
+def test_fast_path_decides_as_the_reference_pass(uploads, rules):
+    fast, slow = both_ways(uploads, rules)
     assert_same(fast, slow)
 
 
@@ -159,6 +176,7 @@ def test_fast_path_covers_every_status():
                     "phone": PHONES[1],
                     "customer_name": "李娜",
                 },
+                {"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": LATE, "customer_name": None},
             ],
             "visits": [
                 {
@@ -211,6 +229,14 @@ def test_fast_path_covers_every_status():
                     "customer_name": None,
                     "salesperson": None,
                 },
+                # reported 10 minutes before the visit, under min_lead_minutes = 30
+                {
+                    "visited_at": "2026-03-02 10:10",
+                    "kam": "张三",
+                    "phone": LATE,
+                    "customer_name": None,
+                    "salesperson": "赵六",
+                },
             ],
             "deals": [
                 {
@@ -253,7 +279,7 @@ def test_fast_path_covers_every_status():
             ],
         }
     ]
-    fast, slow = both_ways(uploads)
+    fast, slow = both_ways(uploads, RuleSet(base=Rules(min_lead_minutes=30)))
     assert_same(fast, slow)
     assert set(fast.leads["status"]) == set(LEAD_STATUSES)
     assert set(fast.visits["status"]) == set(VISIT_STATUSES)

@@ -10,7 +10,7 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from kam_metrics.contract.rules import Rules, rules_from_dict
+from kam_metrics.contract.rules import Rules, RuleSet, rules_from_dict
 from kam_metrics.export.rules_sheet import RULE_ORDER, rules_rows
 from tests.kam_metrics.export.test_bulk import cells, written
 
@@ -20,6 +20,7 @@ DEFAULTS_EN = [
     ("warn_after_weeks", "2", None),
     ("review_after_weeks", "4", None),
     ("protection_days", "0", None),
+    ("min_lead_minutes", "0", None),
     ("excused_weeks", None, None),
     ("targets.units", "3", None),
     ("targets.batches", "16", None),
@@ -37,6 +38,7 @@ DEFAULTS_ZH = [
     ("连续未达标几周预警", "2", None),
     ("连续未达标几周辞退评估", "4", None),
     ("归属保护天数（0 为永久）", "0", None),
+    ("报备至少提前分钟数（防截客，0 为不限）", "0", None),
     ("免考核周", None, None),
     ("拓展单位目标", "3", None),
     ("带访批次目标", "16", None),
@@ -73,7 +75,7 @@ def test_chinese_rule_values_that_are_codes_are_words_and_lists_are_text(mixed_r
             "commission": {"visit_share_source": "company", "visit_share": 0.35},
         }
     )
-    changed = dataclasses.replace(mixed_results, rules=rules)
+    changed = dataclasses.replace(mixed_results, rules=rules, rule_versions=RuleSet(base=rules))
     en = {r[0]: r[1] for r in rules_sheet(written(changed, True, "en"), "rules")}
     zh = {r[0]: r[1] for r in rules_sheet(written(changed, True, "zh"), "规则")}
     assert (en["week_start"], en["excused_weeks"], en["commission.visit_share_source"]) == (
@@ -99,8 +101,8 @@ def test_rule_versions_follow_the_base_in_date_order_each_with_its_keys_in_file_
     frame = rules_rows(Rules(), changes)
     assert list(frame.columns) == ["key", "value", "effective_from"]
     rows = [tuple(r) for r in frame.itertuples(index=False)]
-    assert rows[:14] == [(k, "" if v is None else v, None) for k, v, _ in DEFAULTS_EN[1:]]
-    assert rows[14:] == [
+    assert rows[:15] == [(k, "" if v is None else v, None) for k, v, _ in DEFAULTS_EN[1:]]
+    assert rows[15:] == [
         ("targets.numbers", "60", dt.date(2027, 1, 25)),
         ("fines.numbers", "0.5", dt.date(2027, 1, 25)),
         ("warn_after_weeks", "3", dt.date(2027, 3, 1)),
@@ -110,11 +112,28 @@ def test_rule_versions_follow_the_base_in_date_order_each_with_its_keys_in_file_
 
 def test_a_key_the_order_does_not_know_follows_the_known_keys():
     rows = rules_rows(Rules(), [(dt.date(2027, 1, 4), {"new_key": 1, "min_lead_minutes": 30})])
-    assert [tuple(r) for r in rows.itertuples(index=False)][14:] == [
+    assert [tuple(r) for r in rows.itertuples(index=False)][15:] == [
         ("min_lead_minutes", "30", dt.date(2027, 1, 4)),
         ("new_key", "1", dt.date(2027, 1, 4)),
     ]
 
 
 def test_the_order_is_the_rules_files_and_covers_every_rule_key():
-    assert [key for key, _ in Rules().flat()] == [k for k in RULE_ORDER if k != "min_lead_minutes"]
+    assert [key for key, _ in Rules().flat()] == list(RULE_ORDER)
+
+
+def test_the_rules_sheet_of_a_report_lists_the_changes_it_was_computed_with(store, upload):
+    from kam_metrics.contract.rules import parse_ruleset_text
+    from kam_metrics.engine import report
+    from kam_metrics.export.workbook import write_workbook
+
+    upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "张三", "phone": "13800000001"}])
+    rules = parse_ruleset_text(
+        "[[changes]]\neffective_from = 2026-11-09\ntargets = { numbers = 60 }\nmin_lead_minutes = 30\n"
+    )
+    buffer = io.BytesIO()
+    write_workbook(report.compute(store, rules), buffer, "en")
+    assert rules_sheet(buffer.getvalue(), "rules")[len(DEFAULTS_EN) :] == [
+        ("min_lead_minutes", "30", dt.datetime(2026, 11, 9)),
+        ("targets.numbers", "60", dt.datetime(2026, 11, 9)),
+    ]

@@ -9,7 +9,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from kam_metrics.contract.sheets import (
+from kam_metrics.contract.codes import (
     DEAL_TYPES,
     FLAGS,
     LEAD_STATUSES,

@@ -200,7 +200,14 @@ CLI_CASES = [
 ]
 
 
+def _make_db_folder(args: tuple) -> None:
+    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
+    if "--db" in args:
+        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
+
+
 def _run_cli(*args: object, env: dict | None = None) -> subprocess.CompletedProcess:
+    _make_db_folder(args)
     return subprocess.run(
         [sys.executable, "-m", "kam_metrics", *map(str, args)],
         cwd=ROOT,
@@ -237,7 +244,8 @@ def test_cli_ingest_reports_each_file_in_one_line_and_never_a_traceback(corpus, 
 def test_cli_refusal_in_chinese_is_one_line_with_the_reason(corpus, tmp_path):
     folder, _ = corpus
     done = _run_cli("ingest", "--db", tmp_path / "kam.duckdb", folder / "encrypted.xlsx")
-    assert done.returncode == 1 and done.stdout == ""
+    assert done.returncode == 1
+    assert done.stdout == f"已在 {tmp_path / 'kam.duckdb'} 新建数据库。\n"
     assert done.stderr.strip() == t(
         "cli.unreadable", "zh", file=folder / "encrypted.xlsx", reason=t("unreadable.encrypted", "zh")
     )
@@ -416,3 +424,21 @@ def test_reliability_doc_lists_every_case_with_its_observed_result(corpus, tmp_p
     assert f"{DOC_BEGIN}\n{table}\n{DOC_END}" in text, (
         "docs/reliability.md is out of date: KAM_WRITE_RELIABILITY_DOC=1 pytest tests/test_bad_inputs.py -k doc"
     )
+
+
+def test_a_formula_without_a_saved_value_is_rejected_when_required_and_warned_when_optional(corpus, tmp_path):
+    folder, _ = corpus
+    store = Store(tmp_path / "kam.duckdb")
+    result = store.ingest(folder / "formulas_uncached.xlsx")
+    item = {"code": "formula_no_value"}
+    assert [(r["row"], r["problems"]) for r in result.rejected] == [
+        (2, [item | {"column": "手机号", "value": "报备!D2"}]),
+        (3, [item | {"column": "报备时间", "value": "报备!A3"}]),
+    ]
+    assert result.warnings == [{"sheet": "报备", "row": 4, **item, "column": "客户姓名", "value": "报备!C4"}]
+    assert t("reject.formula_no_value", "en", column="手机号", value="报备!D2") == (
+        'cell 报备!D2 ("手机号") is a formula without a saved value: open the file in a spreadsheet program, '
+        "save it and upload again"
+    )
+    cached = store.ingest(folder / "formulas_cached.xlsx")
+    assert not cached.rejected and not cached.warnings, "a saved value is read as it is"

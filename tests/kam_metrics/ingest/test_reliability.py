@@ -3,6 +3,7 @@ rebuild from the command line, and workbooks that never turn text into formulas 
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -28,6 +29,7 @@ from kam_metrics.demo.sample import write_sample
 from kam_metrics.engine import report
 from kam_metrics.export import workbook as export
 from kam_metrics.export.template import write_template
+from kam_metrics.ingest.migrations import SCHEMA_VERSION
 from kam_metrics.ingest.normalize import clean_name, clean_text
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import PAGES, upload
@@ -37,7 +39,14 @@ SAMPLE = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
 DATA_TABLES = [k.name for k in KINDS.values()]
 
 
+def _make_db_folder(args: tuple) -> None:
+    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
+    if "--db" in args:
+        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
+
+
 def run_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
+    _make_db_folder(args)
     return subprocess.run(
         [sys.executable, "-m", "kam_metrics", *map(str, args)],
         cwd=ROOT,
@@ -82,7 +91,7 @@ def workbook_values(path_or_bytes) -> dict[str, list[tuple]]:
 
 
 def consistent(store: Store) -> None:
-    """The ledger's per-upload counts match the stored rows, and ledger.jsonl lists exactly the uploads."""
+    """The ledger's per-upload counts match the stored rows, and the ledger's live uploads are exactly the uploads."""
     cur = store.cursor()
     per_upload = dict(
         cur.execute(
@@ -96,11 +105,7 @@ def consistent(store: Store) -> None:
     assert {k: v for k, v in per_upload.items() if v} == stored
     ids = sorted(cur.execute("select upload_id from uploads").fetchall())
     assert sorted(per_upload) == [i for (i,) in ids]
-    ledger = store.uploads_dir / "ledger.jsonl"
-    lines = (
-        [json.loads(x) for x in ledger.read_text(encoding="utf-8").splitlines()] if ledger.exists() else []
-    )
-    assert [r["upload_id"] for r in lines] == [i for (i,) in ids]
+    assert list(store.ledger.live()) == [i for (i,) in ids]
 
 
 # -- 1. an ingest killed midway ------------------------------------------------------------------------
@@ -190,6 +195,15 @@ def test_killed_ingest_leaves_the_store_unchanged_or_whole(tmp_path):
                 "unchanged" if counts == before else "whole"
             )
             consistent(store)
+            # No leftovers once it is open again: no .part file, no temp folder content, no orphan copy.
+            kept = {f"{files_sha(SAMPLE[0])}.xlsx"} | (
+                {f"{files_sha(big)}.csv"} if counts == whole else set()
+            )
+            listing = {p.name for p in store.uploads_dir.iterdir()} - {".tmp", "ledger.jsonl"}
+            assert listing == kept, (label, listing)
+            assert not (store.uploads_dir / ".tmp").exists() or not list(
+                (store.uploads_dir / ".tmp").iterdir()
+            )
             more = store.ingest(SAMPLE[1])
             assert sum(c.accepted for c in more.sheets) > 0
             consistent(store)
@@ -600,3 +614,445 @@ def test_any_unicode_in_every_text_column_round_trips_to_the_exported_workbook(t
         assert raw["来源"] == text["source"] and raw["客户姓名"] == text["customer_name"]
     finally:
         store.close()
+
+
+# -- 5. the ledger never forgets; store faults end in one line; no leftovers (issue 11) ------------------
+
+
+def _store_with_uploads_in_the_wal(folder: Path) -> Store:
+    """Three sample weeks: the first checkpointed into kam.duckdb, the last two only in its WAL."""
+    store = Store(folder / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    store.cursor().execute("checkpoint")
+    store.ingest(SAMPLE[1])
+    store.ingest(SAMPLE[2])
+    assert _sizes(folder / "kam.duckdb")[1] > 0, "the last uploads sit in the WAL"
+    return store
+
+
+def _copy_store(source: Path, target: Path, wal: bytes | None) -> Path:
+    """What a backup by hand gets while the store is open: kam.duckdb, uploads/, and the WAL as given."""
+    target.mkdir(parents=True)
+    shutil.copy(source / "kam.duckdb", target / "kam.duckdb")
+    shutil.copytree(source / "uploads", target / "uploads")
+    if wal is not None:
+        (target / "kam.duckdb.wal").write_bytes(wal)
+    return target / "kam.duckdb"
+
+
+@pytest.mark.parametrize("wal", ["missing", "truncated"])
+def test_a_store_copied_without_its_wal_keeps_the_ledger_and_rebuild_restores_every_upload(tmp_path, wal):
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    expected = report.compute(store)
+    wal_bytes = (tmp_path / "live" / "kam.duckdb.wal").read_bytes()
+    db = _copy_store(
+        tmp_path / "live", tmp_path / "copy", None if wal == "missing" else wal_bytes[: len(wal_bytes) // 2]
+    )
+    ledger_before = (db.parent / "uploads" / "ledger.jsonl").read_bytes()
+    copy = Store(db)
+    kept_by_duckdb = copy.counts()["uploads"]
+    assert kept_by_duckdb == (1 if wal == "missing" else 2), (
+        "DuckDB drops what the (lost part of the) WAL held"
+    )
+    assert (db.parent / "uploads" / "ledger.jsonl").read_bytes().startswith(ledger_before), "never cut"
+    assert list(copy.ledger.live()) == [1, 2, 3]
+    assert copy.ledger_ahead == 3 - kept_by_duckdb
+    assert copy.rebuild() == 3
+    assert list(copy.uploads()["file_name"]) == [p.name for p in reversed(SAMPLE[:3])]
+    assert_same_results(report.compute(copy), expected)
+    consistent(copy)
+    copy.close()
+    store.close()
+
+
+def test_a_new_upload_after_a_lost_wal_takes_a_new_id_and_rebuild_keeps_all_four(tmp_path):
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    db = _copy_store(tmp_path / "live", tmp_path / "copy", None)
+    store.close()
+    copy = Store(db)
+    assert copy.ingest(SAMPLE[3]).upload_id == 4, "ids 2 and 3 still belong to the ledger's uploads"
+    assert copy.rebuild() == 4
+    assert list(copy.uploads().sort_values("upload_id")["file_name"]) == [p.name for p in SAMPLE[:4]]
+
+
+def test_rebuild_adds_kept_files_the_ledger_lost_oldest_first(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    for p in SAMPLE[:3]:
+        store.ingest(p)
+    expected = report.compute(store)
+    store.close()
+    (tmp_path / "kam.duckdb").unlink()
+    (tmp_path / "uploads" / "ledger.jsonl").unlink()
+    kept = {files_sha(p): p for p in SAMPLE[:3]}
+    for path in (tmp_path / "uploads").iterdir():  # the kept files' times say the upload order
+        when = 1_700_000_000 + SAMPLE.index(kept[path.stem]) * 60
+        os.utime(path, (when, when))
+    store = Store(tmp_path / "kam.duckdb")
+    assert store.rebuild() == 3
+    got = report.compute(store)
+    # The display names went with the ledger: the kept name (hash) stands in for them.
+    names = {p.name: f"{files_sha(p)}.xlsx" for p in SAMPLE[:3]}
+    for name in ("rejected", "warnings"):
+        want = getattr(expected, name).assign(file=lambda f: f["file"].map(names))
+        pd.testing.assert_frame_equal(getattr(got, name).reset_index(drop=True), want.reset_index(drop=True))
+    got = dataclasses.replace(got, rejected=expected.rejected, warnings=expected.warnings)
+    assert_same_results(got, expected)
+    assert list(store.uploads().sort_values("upload_id")["file_name"]) == list(names.values())
+    assert list(store.ledger.live()) == [1, 2, 3]
+
+
+def files_sha(path: Path) -> str:
+    from kam_metrics.ingest.files import sha256
+
+    return sha256(path)
+
+
+def test_undo_is_appended_to_the_ledger_and_rebuild_does_not_bring_the_upload_back(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    for p in SAMPLE[:3]:
+        store.ingest(p)
+    lines = (tmp_path / "uploads" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    store.undo(2)
+    after = (tmp_path / "uploads" / "ledger.jsonl").read_text(encoding="utf-8").splitlines()
+    assert after[: len(lines)] == lines and json.loads(after[-1])["op"] == "undo"
+    assert store.rebuild() == 2
+    assert sorted(store.uploads()["file_name"]) == [SAMPLE[0].name, SAMPLE[2].name]
+    consistent(store)
+
+
+@pytest.mark.parametrize("damage", ["garbled_wal", "truncated_db"])
+def test_a_damaged_store_is_one_line_and_rebuild_moves_it_aside_and_restores_every_upload(tmp_path, damage):
+    from kam_metrics.ingest.faults import StoreError
+
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    expected = report.compute(store)
+    wal = (tmp_path / "live" / "kam.duckdb.wal").read_bytes()
+    if damage == "garbled_wal":
+        db = _copy_store(tmp_path / "live", tmp_path / "copy", wal[:100] + b"\x13" * 200 + wal[300:])
+        code = "wal_damaged"
+    else:
+        db = _copy_store(tmp_path / "live", tmp_path / "copy", None)
+        db.write_bytes(db.read_bytes()[:5000])
+        code = "corrupt"
+    store.close()
+    damaged = db.read_bytes()
+    with pytest.raises(StoreError) as raised:
+        Store(db)
+    assert raised.value.code == code
+    done = run_cli("--lang", "en", "uploads", "--db", db)
+    assert done.returncode == 2 and "Traceback" not in done.stderr
+    assert done.stderr == f"uploads: {raised.value.message('en')}\n"
+    assert f"rebuild --db {db}" in done.stderr
+    done = run_cli("--lang", "en", "rebuild", "--db", db)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "store rebuilt from 3 kept files\n"
+    aside = sorted(p for p in db.parent.iterdir() if p.name.startswith("kam.duckdb.broken-"))
+    assert aside[0].read_bytes() == damaged, "the damaged file is kept, byte for byte"
+    assert [p.name.endswith(".wal") for p in aside] == ([False, True] if damage == "garbled_wal" else [False])
+    assert done.stderr == f"the store that could not be opened was kept as {aside[0]}\n"
+    rebuilt = Store(db)
+    assert_same_results(report.compute(rebuilt), expected)
+    rebuilt.close()
+
+
+def _fault(error):
+    from kam_metrics.ingest.faults import StoreError
+
+    assert isinstance(error, StoreError), error
+    return error.code, error.message("en")
+
+
+@pytest.mark.parametrize("unwritable", ["kam.duckdb", "uploads"])
+def test_an_unwritable_store_or_uploads_folder_opens_read_only_for_viewing(tmp_path, monkeypatch, unwritable):
+    from kam_metrics.ingest import store as store_module
+    from kam_metrics.ingest.faults import StoreError
+
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    expected = report.compute(store)
+    store.close()
+    ledger = (tmp_path / "uploads" / "ledger.jsonl").read_bytes()
+    # Root ignores permission bits, so the permission check is what the test turns off.
+    monkeypatch.setattr(store_module, "_writable", lambda p: Path(p).name != unwritable)
+    viewer = Store(tmp_path / "kam.duckdb")
+    assert viewer.read_only
+    assert_same_results(report.compute(viewer), expected)
+    assert list(viewer.uploads()["file_name"]) == [SAMPLE[0].name]
+    for change in (lambda: viewer.ingest(SAMPLE[1]), lambda: viewer.undo(1), viewer.rebuild, viewer.clear):
+        with pytest.raises(StoreError) as raised:
+            change()
+        assert _fault(raised.value) == (
+            "read_only",
+            f"the store {tmp_path / 'kam.duckdb'} or its uploads folder is read-only: it can be viewed but not "
+            "changed (upload, undo, rebuild). Ask an administrator for write access.",
+        )
+    assert (tmp_path / "uploads" / "ledger.jsonl").read_bytes() == ledger
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == sorted(
+        [f"{files_sha(SAMPLE[0])}.xlsx", "ledger.jsonl"]
+    )
+    viewer.close()
+
+
+def test_a_store_whose_folder_does_not_exist_is_refused_and_nothing_is_created(tmp_path):
+    from kam_metrics.ingest.faults import StoreError
+
+    typo = tmp_path / "dta" / "kam.duckdb"
+    for create in ("in_folder", "never"):
+        with pytest.raises(StoreError) as raised:
+            Store(typo, create=create)
+        assert raised.value.code == "folder_missing"
+    for args in (["ingest", "--db", typo, SAMPLE[0]], ["report", "--db", typo, "--out", tmp_path / "r.xlsx"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "kam_metrics", "--lang", "en", *map(str, args)],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert done.returncode == 2
+        assert done.stderr == (
+            f"{args[0]}: the folder {typo.parent} of the store does not exist: check KAM_DB or --db for a typo, "
+            "or create the folder first if a new store is intended.\n"
+        )
+    env = os.environ | {"KAM_DB": str(typo)}
+    done = subprocess.run(
+        [sys.executable, "-m", "kam_metrics", "--lang", "en", "uploads"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert done.returncode == 2 and "the folder" in done.stderr and "Traceback" not in done.stderr
+    assert not typo.parent.exists()
+
+
+def test_viewing_commands_on_a_missing_store_say_so_and_create_nothing(tmp_path):
+    db = tmp_path / "kam.duckdb"
+    for args in (
+        ["uploads"],
+        ["report", "--out", tmp_path / "r.xlsx"],
+        ["undo", "1"],
+        ["backup", "--out", tmp_path / "b"],
+    ):
+        done = run_cli("--lang", "en", args[0], "--db", db, *args[1:])
+        assert done.returncode == 2
+        assert done.stderr == (
+            f"{args[0]}: there is no store at {db}: check KAM_DB or --db for a typo, or run ingest to create a new store.\n"
+        )
+    assert sorted(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("where", ["kept copy", "ledger", "commit"])
+def test_a_full_disk_is_one_message_and_leaves_the_store_and_folders_as_they_were(
+    tmp_path, monkeypatch, where
+):
+    import errno
+
+    from kam_metrics.ingest import files
+    from kam_metrics.ingest import store as store_module
+
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    before = store.counts()
+    listing = sorted(p.name for p in (tmp_path / "uploads").iterdir())
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    if where == "kept copy":
+        monkeypatch.setattr(files.shutil, "copyfile", full)
+    elif where == "ledger":
+        monkeypatch.setattr(files.Ledger, "append_pending", full)
+    else:
+        monkeypatch.setattr(store_module, "_before_commit_hook", full)
+    with pytest.raises(Exception) as raised:
+        store.ingest(SAMPLE[1])
+    assert _fault(raised.value) == (
+        "disk_full",
+        f"the disk is full ({tmp_path}): nothing of this action was saved. Free some space and try again.",
+    )
+    assert store.counts() == before
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == listing, "no .part, no orphan copy"
+    consistent(store)
+    monkeypatch.undo()
+    assert store.ingest(SAMPLE[1]).upload_id == 2
+    consistent(store)
+
+
+def test_the_cli_says_in_one_line_that_another_process_holds_the_store(tmp_path):
+    db = tmp_path / "kam.duckdb"
+    Store(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"from kam_metrics.ingest.store import Store; s = Store({str(db)!r}); print('ready', flush=True); input()",
+        ],
+        cwd=ROOT,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        for args in (["uploads"], ["ingest", SAMPLE[0]]):
+            done = run_cli("--lang", "en", args[0], "--db", db, *args[1:])
+            assert done.returncode == 2
+            assert done.stderr == (
+                f"{args[0]}: the store {db} is held by another program (PID {holder.pid}, usually the running "
+                "dashboard): use the dashboard, or stop it and run the command again.\n"
+            )
+    finally:
+        holder.communicate("\n", timeout=60)
+
+
+def test_leftovers_of_killed_uploads_are_swept_on_the_next_open(tmp_path):
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+    store.close()
+    uploads = tmp_path / "uploads"
+    (uploads / ".0123456789ab-x1.part").write_bytes(b"half a copy")
+    (uploads / ".tmp" / "abc").mkdir(parents=True)
+    (uploads / ".tmp" / "abc" / "upload.xlsx").write_bytes(b"a temp copy")
+    orphan = f"{files_sha(SAMPLE[1])}.xlsx"
+    shutil.copy(SAMPLE[1], uploads / orphan)  # kept, then killed before COMMIT
+    from kam_metrics.ingest.files import Ledger
+
+    Ledger(uploads).append_pending(orphan)
+    store = Store(tmp_path / "kam.duckdb")
+    assert sorted(p.name for p in uploads.iterdir()) == [
+        ".tmp",
+        f"{files_sha(SAMPLE[0])}.xlsx",
+        "ledger.jsonl",
+    ]
+    assert list((uploads / ".tmp").iterdir()) == []
+    consistent(store)
+    assert store.rebuild() == 1, "a swept orphan is not an upload"
+
+
+def test_a_failed_upload_removes_its_kept_copy_but_not_one_another_upload_uses(tmp_path, monkeypatch):
+    from kam_metrics.ingest import store as store_module
+
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(SAMPLE[0])
+
+    def fail(cur):
+        raise RuntimeError("injected")
+
+    monkeypatch.setattr(store_module, "_before_commit_hook", fail)
+    for p in (SAMPLE[1], SAMPLE[0]):
+        with pytest.raises(RuntimeError):
+            store.ingest(p)
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [
+        f"{files_sha(SAMPLE[0])}.xlsx",
+        "ledger.jsonl",
+    ]
+
+
+LONG_NAME = "二〇二六年第三十七周大客户经理报备带访成交明细（华东区域·上海·浦东新区）" * 6
+
+
+def test_a_300_character_file_name_is_stored_in_full_and_kept_by_its_hash(tmp_path):
+    name = (LONG_NAME * 2)[:295] + ".xlsx"
+    assert len(name) == 300
+    store = Store(tmp_path / "kam.duckdb")
+    result = store.ingest(SAMPLE[0], name=name)
+    assert result.sheets and all(c.file == name for c in result.sheets)
+    assert list(store.uploads()["file_name"]) == [name]
+    assert store.ledger.live()[1]["file_name"] == name
+    assert sorted(p.name for p in (tmp_path / "uploads").iterdir()) == [
+        f"{files_sha(SAMPLE[0])}.xlsx",
+        "ledger.jsonl",
+    ]
+    assert store.rebuild() == 1 and list(store.uploads()["file_name"]) == [name]
+
+
+def test_the_cli_ingests_a_file_with_the_longest_name_the_disk_allows(tmp_path):
+    name = "第三十七周报备明细" * 9 + "报备" + ".xlsx"  # 83 × 3 bytes + 5 = 254: the file system allows 255
+    assert len(name.encode()) == 254
+    path = tmp_path / "in" / name
+    path.parent.mkdir()
+    shutil.copy(SAMPLE[0], path)
+    db = tmp_path / "kam.duckdb"
+    done = run_cli("--lang", "en", "ingest", "--db", db, path)
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr and f"{name} · " in done.stdout
+    assert name in run_cli("--lang", "en", "uploads", "--db", db).stdout
+
+
+def test_backup_is_a_consistent_copy_while_the_store_is_open(tmp_path):
+    store = _store_with_uploads_in_the_wal(tmp_path / "live")
+    expected = report.compute(store)
+    assert store.backup(tmp_path / "backup") == 3
+    assert sorted(p.name for p in (tmp_path / "backup").iterdir()) == ["kam.duckdb", "uploads"]
+    copy = Store(tmp_path / "backup" / "kam.duckdb", create="never")
+    assert copy.ledger_ahead == 0
+    assert_same_results(report.compute(copy), expected)
+    consistent(copy)
+    copy.close()
+    from kam_metrics.ingest.faults import StoreError
+
+    with pytest.raises(StoreError) as raised:
+        store.backup(tmp_path / "backup")
+    assert raised.value.code == "backup_exists"
+    store.close()
+    done = run_cli(
+        "--lang", "en", "backup", "--db", tmp_path / "live" / "kam.duckdb", "--out", tmp_path / "b2"
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == f"store, 3 kept files and the ledger backed up to {tmp_path / 'b2'}\n"
+
+
+def test_a_schema_1_store_opens_and_upgrades_in_place_with_nothing_lost(tmp_path):
+    shutil.copytree(ROOT / "tests" / "data" / "stores" / "v1", tmp_path / "v1")
+    ledger = (tmp_path / "v1" / "uploads" / "ledger.jsonl").read_bytes()
+    old = Store(tmp_path / "v1" / "kam.duckdb", create="never")
+    fresh = Store(tmp_path / "fresh" / "kam.duckdb")
+    for p in SAMPLE[:3]:
+        fresh.ingest(p)
+    meta = dict(old.cursor().execute("select key, value from meta").fetchall())
+    assert meta["schema_version"] == str(SCHEMA_VERSION) and meta["last_upload_id"] == "3"
+    tables = {row[0] for row in old.cursor().execute("show tables").fetchall()}
+    assert {"rule_versions", "adjudications", "disputes", "closes", "close_items"} <= tables
+    assert list(old.uploads()["file_name"]) == list(fresh.uploads()["file_name"])
+    assert list(old.ledger.live()) == [1, 2, 3] and old.ledger_ahead == 0
+    assert (tmp_path / "v1" / "uploads" / "ledger.jsonl").read_bytes() == ledger, "nothing to add"
+    assert_same_results(report.compute(old), report.compute(fresh))
+    assert old.rebuild() == 3
+    assert_same_results(report.compute(old), report.compute(fresh))
+
+
+def test_an_upload_read_in_a_worker_process_stores_exactly_what_ingest_stores(tmp_path):
+    from kam_metrics.ingest.worker import ingest_in_process
+
+    direct = Store(tmp_path / "direct" / "kam.duckdb")
+    want = direct.ingest(SAMPLE[0])
+    store = Store(tmp_path / "worker" / "kam.duckdb")
+    seen = []
+    got = ingest_in_process(store, SAMPLE[0], SAMPLE[0].name, lambda f, sheet: seen.append(f))
+    assert (got.sheets, got.notes, got.rejected, got.warnings) == (
+        want.sheets,
+        want.notes,
+        want.rejected,
+        want.warnings,
+    )
+    assert seen and seen[-1] == 1.0 and seen == sorted(seen)
+    assert store.counts() == direct.counts()
+    assert_same_results(report.compute(store), report.compute(direct))
+    assert list((store.uploads_dir / ".tmp").iterdir()) == [], "the hand-over file is gone"
+    consistent(store)
+
+
+def test_a_worker_process_refuses_an_unreadable_file_like_ingest_and_stores_nothing(tmp_path):
+    from kam_metrics.ingest.reader import UnreadableFile
+    from kam_metrics.ingest.worker import ingest_in_process
+
+    bad = tmp_path / "scan.xlsx"
+    bad.write_bytes(b"%PDF-1.4 not a workbook")
+    store = Store(tmp_path / "kam.duckdb")
+    with pytest.raises(UnreadableFile) as raised:
+        ingest_in_process(store, bad, "scan.xlsx")
+    assert raised.value.code == "not_spreadsheet"
+    assert store.counts()["uploads"] == 0
+    assert sorted(p.name for p in store.uploads_dir.iterdir()) == [".tmp"]

@@ -12,7 +12,7 @@ import pytest
 
 from kam_metrics import sql
 from kam_metrics.contract import codes
-from kam_metrics.contract.rules import Rules
+from kam_metrics.contract.rules import Rules, rules_from_dict
 from kam_metrics.engine import attribution
 from kam_metrics.ingest.store import Store
 
@@ -39,7 +39,6 @@ STANDALONE = [
     ("stg_roster_current", ("kam",), ("kam",)),
     ("stg_registrations", ("phone", "registered_at"), ("registered_at", "registered_at_date_only", "k")),
     ("int_first_registration", ("phone",), ("first_reg_key", "first_reg_date")),
-    ("int_events", ("etype", "upload_id", "sheet", "row_no"), ("kam", "phone", "at_ts", "k", "ts", "overlap")),
     ("int_leads_keyed", ("kam", "phone", "reported_at"), ("k", "overlap", "upload_id", "row_no")),
     ("fct_unit_status", ("kam", "date", "unit_key"), ("status", "unit_name", "upload_id", "row_no")),
     ("fct_kam_roster", ("kam",), ("team", "on_roster")),
@@ -60,6 +59,17 @@ def test_a_model_has_one_row_per_natural_key_and_no_nulls_where_none_may_be(samp
 def test_a_one_row_model_has_one_non_null_value(sample, model):
     rows = sql.run(sample.cursor(), model).fetchall()
     assert len(rows) == 1 and rows[0][0] is not None
+
+
+def test_int_events_has_one_row_per_lead_and_visit_and_no_nulls_where_none_may_be(sample):
+    """int_events reads the rule versions the attribution registers (kam_rule_days: 1b's min_lead_minutes)."""
+    cur = sample.cursor()
+    cur.register("kam_rule_days", attribution.rule_days(Rules()))
+    frame = sql.run(cur, "int_events", check_lead_time=True).to_arrow_table().to_pandas()
+    assert len(frame) == sum(sample.counts()[k] for k in ("leads", "visits"))
+    assert not frame.duplicated(["etype", "upload_id", "sheet", "row_no"]).any()
+    assert frame[["kam", "phone", "at_ts", "k", "ts", "overlap", "too_late"]].notna().all().all()
+    assert not frame["too_late"].any()  # min_lead_minutes = 0: check 1b never fails
 
 
 @pytest.mark.parametrize("path", attribution.PATHS)
@@ -106,13 +116,13 @@ def test_every_code_a_model_writes_is_a_spec_code():
 
 
 def test_no_rule_value_is_pasted_into_a_model():
-    """Rule values (SPEC §6) reach the models as $parameters: no default value appears as a literal."""
+    """Rule values (SPEC §6) reach the models as the kam_rule_days table: no default value appears as a literal."""
     rules = Rules()
     values = {str(rules.commission.visit_share), str(rules.commission.lead_deal_fixed)}
     for name in sql.names():
         numbers = set(re.findall(r"(?<![\w.])\d+(?:\.\d+)?(?![\w.])", sql.text(name)))
         assert not numbers & values, name
-    assert "$visit_share" in sql.text("fct_commission_lines")
+    assert "kam_rule_days" in sql.text("fct_commission_lines")
 
 
 def test_a_model_reads_the_models_it_names_whoever_ran_before():
@@ -139,15 +149,11 @@ def test_fct_commission_lines_prices_each_deal_by_its_claim_and_the_rule_paramet
     cur.register(
         "kam_valid_visits", pa.table({"phone": ["13800000001"], "claim_kam": ["张三"], "k": [day + 100001]})
     )
-    params = {
-        "visit_share": Decimal("0.25"),
-        "lead_deal_fixed": Decimal("150"),
-        "share_from_salesperson": True,
-    }
+    cur.register("kam_rule_days", attribution.rule_days(rules_from_dict(
+        {"commission": {"visit_share": Decimal("0.25"), "lead_deal_fixed": Decimal("150")}})))  # fmt: skip
     keep = ("phone", "kam", "type", "reason", "kam_commission", "salesperson_net", "line", "month")
     rows = [
-        {c: r[c] for c in keep}
-        for r in sql.run(cur, "fct_commission_lines", **params).to_arrow_table().to_pylist()
+        {c: r[c] for c in keep} for r in sql.run(cur, "fct_commission_lines").to_arrow_table().to_pylist()
     ]
     assert rows == [
         {"phone": "13800000001", "kam": "张三", "type": "visit_deal", "reason": "", "kam_commission": Decimal("1000.00"),

@@ -1,0 +1,63 @@
+"""Store maintenance beyond one upload: a consistent backup, and reopening a damaged store for a rebuild."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+from pathlib import Path
+
+from kam_metrics.ingest.faults import StoreError, translate
+from kam_metrics.ingest.files import is_kept_name
+from kam_metrics.ingest.reader import Limits
+from kam_metrics.ingest.store import Store
+
+
+def backup(store: Store, out: str | Path) -> int:
+    """A consistent copy in ``out``: CHECKPOINT, then the database, the kept files, the ledger last.
+
+    Returns the number of kept files copied. Safe while the dashboard (this process) runs: no write
+    can start while the store's lock is held.
+    """
+    out = Path(out)
+    target = out / store.path.name
+    if target.exists():
+        raise StoreError("backup_exists", path=out)
+    out.mkdir(parents=True, exist_ok=True)
+    count = 0
+    with store._lock:
+        try:
+            if not store.read_only:
+                store.cursor().execute("checkpoint")
+            shutil.copy2(store.path, target)
+            wal = Path(f"{store.path}.wal")
+            if wal.exists() and wal.stat().st_size:  # a read-only store cannot checkpoint
+                shutil.copy2(wal, Path(f"{target}.wal"))
+            if store.uploads_dir is not None and store.uploads_dir.is_dir():
+                (out / "uploads").mkdir(exist_ok=True)
+                for p in sorted(store.uploads_dir.iterdir()):
+                    if is_kept_name(p.name):
+                        shutil.copy2(p, out / "uploads" / p.name)
+                        count += 1
+                if store.ledger.path.exists():
+                    shutil.copy2(store.ledger.path, out / "uploads" / store.ledger.path.name)
+        except OSError as e:
+            raise (translate(e, target) or e) from e
+    return count
+
+
+def open_for_rebuild(path: str | Path, limits: Limits | None = None) -> tuple[Store, Path | None]:
+    """Open a store to rebuild it; a database that cannot be opened (damaged file or WAL) is moved aside
+    under a timestamped name, never deleted, and a fresh one is created. Returns (store, moved-to path)."""
+    path = Path(path)
+    try:
+        return Store(path, limits, create="in_folder"), None
+    except StoreError as e:
+        if e.code not in ("corrupt", "wal_damaged"):
+            raise
+    aside = path.with_name(f"{path.name}.broken-{dt.datetime.now():%Y%m%dT%H%M%S}")
+    os.replace(path, aside)
+    wal = Path(f"{path}.wal")
+    if wal.exists():
+        os.replace(wal, Path(f"{aside}.wal"))
+    return Store(path, limits, create="in_folder"), aside
