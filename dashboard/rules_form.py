@@ -1,4 +1,4 @@
-"""The rules form: one widget per rule key (``rules_<key>``), loaded from the rules file and read back flat."""
+"""The rules form: one widget per rule key (``rules_<key>``), loaded from the rules in force and read back flat."""
 
 from __future__ import annotations
 
@@ -36,7 +36,7 @@ def _load(current: Rules) -> None:
 
 
 def reload() -> None:
-    """Forget the edits: the next run loads the rules file again."""
+    """Forget the edits: the next run loads the stored rules again."""
     st.session_state.pop("_rules_loaded", None)
 
 
@@ -65,7 +65,7 @@ def show(current: Rules) -> dict[str, object]:
             worded=True,
             help="week_start",
         )
-        for rule in ("warn_after_weeks", "review_after_weeks", "protection_days"):
+        for rule in ("warn_after_weeks", "review_after_weeks", "protection_days", "min_lead_minutes"):
             _number(rule)
         st.text_input(
             state.tr("ui.rule.excused_weeks"),

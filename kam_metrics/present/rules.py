@@ -10,7 +10,14 @@ from decimal import Decimal
 import pandas as pd
 from pydantic import ValidationError
 
-from kam_metrics.contract.rules import Rules, RulesError, excused_date
+from kam_metrics.contract.rules import (
+    NOT_VERSIONABLE,
+    Rules,
+    RulesError,
+    RuleSet,
+    excused_date,
+    ruleset_from_dict,
+)
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.format import money, shown, word
@@ -107,6 +114,60 @@ def rules_error_lines(error: RulesError, lang: str) -> list[str]:
         if t(word_key, lang) == word_key:
             word_key = "ux.rule_error.other"
         lines.append(t(word_key, lang, field=field, limit=_limit(limit), value=value))
+    return lines
+
+
+def _flat(rules: Rules) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in rules.model_dump().items():
+        if isinstance(value, dict):
+            out |= {f"{key}.{leaf}": v for leaf, v in value.items()}
+        else:
+            out[key] = value
+    return out
+
+
+def changed_values(current: Rules, edited: Rules) -> dict[str, object]:
+    """The keys (dotted) whose value the edit changes, with their typed edited values."""
+    old, new = _flat(current), _flat(edited)
+    return {k: v for k, v in new.items() if old.get(k) != v}
+
+
+def with_base(ruleset: RuleSet, changed: dict[str, object]) -> tuple[RuleSet | None, dict[str, object]]:
+    """Split an edit: (the ruleset with a new base when week_start or excused_weeks changed, else None;
+    the versionable keys, stored as one change)."""
+    base_keys = {k: v for k, v in changed.items() if k in NOT_VERSIONABLE}
+    versioned = {k: v for k, v in changed.items() if k not in NOT_VERSIONABLE}
+    if not base_keys:
+        return None, versioned
+    base = ruleset.base.model_dump() | {
+        k: list(v) if isinstance(v, tuple) else v for k, v in base_keys.items()
+    }
+    base["excused_weeks"] = list(base["excused_weeks"])
+    changes = [{"effective_from": c.effective_from, **c.values} for c in ruleset.changes]
+    return ruleset_from_dict({**base, "changes": changes}), versioned
+
+
+def scheduled(ruleset: RuleSet, as_of, lang: str) -> list[str]:
+    """One line per stored change not yet in force on ``as_of``: ``自 2026-12-07 起：拓展单位目标 = 5``."""
+    lines = []
+    for change in ruleset.changes:
+        if as_of is not None and change.effective_from <= as_of:
+            continue
+        parts = []
+        for key, value in change.values.items():
+            leaves = value.items() if isinstance(value, dict) else [("", value)]
+            for leaf, v in leaves:
+                rule = f"{key}.{leaf}" if leaf else key
+                parts.append(f"{t(f'ui.rule.{rule}', lang)} = {v}")
+        lines.append(
+            t(
+                "ux.rules.scheduled",
+                lang,
+                date=change.effective_from.isoformat(),
+                keys=t("ux.list_sep", lang).join(parts),
+            )
+        )
     return lines
 
 
