@@ -1,20 +1,30 @@
-"""规则设置 Rules: the rules file as a validated form, with a what-if of fines, commissions and flags before saving."""
+"""规则设置 Rules: the rules in force as a validated form, a what-if of fines, commissions and flags, and saving
+the edit into the store as a new rule change (SPEC §6)."""
+
+import datetime as dt
 
 import streamlit as st
 
 from dashboard import rules_form, state
 from dashboard.text import md
-from kam_metrics.present import rules
+from kam_metrics.ingest.rules_table import next_week_start
+from kam_metrics.present import format, rules
 
 st.title(state.tr("ui.page.rules"))
-current, file_error = state.current_rules()
+ruleset, file_error = state.current_rules()
 if file_error:
     st.error(md(state.tr("ui.rules.file_error", path=str(state.rules_path()), reason=file_error)))
-st.caption(md(state.tr("ui.rules.path", path=str(state.rules_path()))))
+has_data = state.has_data()
+base = state.results() if has_data else None
+as_of = base.as_of if base is not None else None
+current = state.rules_in_force(ruleset, as_of)
+st.caption(md(state.tr("ux.rules.in_force", date=format.day(as_of) if as_of else "—")))
+for line in rules.scheduled(ruleset, as_of, state.lang()):
+    st.caption(md(line))
 
 form = rules_form.show(current)
 view = rules.view(
-    state.results() if state.has_data() else None,
+    base,
     state.lang(),
     form=form,
     results_for=lambda edited: state.results(rules=edited),
@@ -47,13 +57,22 @@ if view.changes is not None:
                 )
             st.dataframe(view.whatif, hide_index=True, key="rules_whatif")
 
-left, right = st.columns([1, 5])
 unsaved = view.changes is None or view.changes.empty
+# A saved edit is a new change from the week after as-of by default (past weeks keep their verdicts).
+default_from = next_week_start(as_of or dt.date.today(), current.week_start)
+effective = st.date_input(
+    state.tr("ux.rules.effective_from"),
+    value=default_from,
+    key="rules_effective_from",
+    format="YYYY-MM-DD",
+    help=state.tr("ux.rules.effective_help"),
+    disabled=unsaved,
+)
+left, right = st.columns([1, 5])
 if left.button(state.tr("ui.rules.save"), key="rules_save", type="primary", disabled=unsaved):
-    path = state.rules_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(view.edited.to_toml(), encoding="utf-8")
-    st.session_state["rules_flash"] = state.tr("ui.rules.saved", path=str(path))
+    state.save_rules(ruleset, view.edited, current, effective)
+    st.session_state["rules_flash"] = state.tr("ux.rules.saved", date=format.day(effective))
+    rules_form.reload()
     st.rerun()
 if right.button(state.tr("ui.rules.reset"), key="rules_reset"):
     rules_form.reload()

@@ -1,4 +1,4 @@
-"""The rules form: one widget per rule key (``rules_<key>``), loaded from the rules file and read back flat."""
+"""The rules form: one widget per rule key (``rules_<key>``), loaded from the rules in force and read back flat."""
 
 from __future__ import annotations
 
@@ -15,9 +15,14 @@ def _key(rule: str) -> str:
 
 
 def _load(current: Rules) -> None:
-    """Form widgets start from the rules file; a changed file (saved here or elsewhere) reloads them."""
+    """Form widgets start from the stored rules; changed rules (saved here or elsewhere) reload them.
+
+    Streamlit drops a widget's value once a run does not draw it (the user went to another page), while a
+    plain key like the marker survives: so a missing widget value reloads too, or the form would come back
+    with every number at 0 (and saving would store zeros)."""
     loaded = current.to_toml()
-    if st.session_state.get("_rules_loaded") == loaded:
+    keys = [_key(rule) for rule, _ in current.flat()]
+    if st.session_state.get("_rules_loaded") == loaded and all(k in st.session_state for k in keys):
         return
     st.session_state["_rules_loaded"] = loaded
     for key, value in current.model_dump().items():
@@ -31,7 +36,7 @@ def _load(current: Rules) -> None:
 
 
 def reload() -> None:
-    """Forget the edits: the next run loads the rules file again."""
+    """Forget the edits: the next run loads the stored rules again."""
     st.session_state.pop("_rules_loaded", None)
 
 
@@ -60,7 +65,7 @@ def show(current: Rules) -> dict[str, object]:
             worded=True,
             help="week_start",
         )
-        for rule in ("warn_after_weeks", "review_after_weeks", "protection_days"):
+        for rule in ("warn_after_weeks", "review_after_weeks", "protection_days", "min_lead_minutes"):
             _number(rule)
         st.text_input(
             state.tr("ui.rule.excused_weeks"),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard import state, widgets
+from dashboard import danger, state, widgets
 from dashboard.text import md
 from kam_metrics.present import common, format, sample
 
@@ -32,9 +32,7 @@ def sample_banner() -> None:
     left, right = st.columns([5, 1], vertical_alignment="center")
     left.info(state.tr("ui.sample.banner"), icon=":material/info:")
     if right.button(state.tr("ui.sample.clear"), key="clear_sample"):
-        state.store().clear()
-        state.forget_uploads()
-        st.rerun()
+        danger.confirm_clear_sample()
 
 
 def load_sample_button(key: str = "load_sample") -> None:

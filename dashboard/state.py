@@ -11,12 +11,13 @@ from pathlib import Path
 
 import streamlit as st
 
-from kam_metrics.contract.rules import Rules, RulesError, parse_rules_text
+from kam_metrics.contract.rules import Rules, RulesError, RuleSet, parse_ruleset_text
 from kam_metrics.engine import report
 from kam_metrics.engine.report import Results
 from kam_metrics.export import workbook as export
 from kam_metrics.export.template import write_template
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
+from kam_metrics.ingest import rules_table
 from kam_metrics.ingest.store import Store, default_db_path
 from kam_metrics.present import common, sample
 
@@ -48,30 +49,49 @@ def store() -> Store:
 
 
 def rules_path() -> Path:
-    """$KAM_RULES, default data/rules.toml."""
+    """$KAM_RULES, default data/rules.toml: the rules file of earlier versions, imported once into the store."""
     return Path(os.environ.get("KAM_RULES") or DEFAULT_RULES)
 
 
-def current_rules() -> tuple[Rules, str | None]:
-    """The rules of the rules file (defaults when it is missing), and the file's error if it is refused."""
-    path = rules_path()
+def current_rules() -> tuple[RuleSet, str | None]:
+    """The rules kept in the store (SPEC §6: the base and its changes; the defaults when none are stored).
+
+    While none are stored, an existing rules file of earlier versions is imported first; when it is refused
+    its error comes back too (the defaults stay in force)."""
+    s = store()
     try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        return Rules(), None
-    try:
-        return parse_rules_text(text), None
+        rules_table.import_legacy_rules_file(s, rules_path(), by="dashboard")
     except RulesError as e:
-        return Rules(), str(e)
+        return rules_table.stored_rules(s), str(e)
+    return rules_table.stored_rules(s), None
+
+
+def rules_in_force(ruleset: RuleSet, as_of: dt.date | None) -> Rules:
+    """The version of ``ruleset`` in force on ``as_of`` (today without one)."""
+    return ruleset.in_force(as_of or dt.date.today())
+
+
+def save_rules(ruleset: RuleSet, edited: Rules, current: Rules, effective_from: dt.date) -> None:
+    """Store the form's edit as SPEC §6 says: the changed versionable keys as one new change from
+    ``effective_from``; week_start and excused_weeks (not versionable) replace the base's."""
+    from kam_metrics.present.rules import changed_values, with_base
+
+    changed = changed_values(current, edited)
+    base, versioned = with_base(ruleset, changed)
+    s = store()
+    if base is not None:
+        rules_table.set_rules(s, base, by="dashboard")
+    if versioned:
+        rules_table.add_change(s, effective_from, versioned, by="dashboard")
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _results(db: str, version: int, rules_toml: str, as_of: dt.date | None) -> Results:
     # version is part of the key only: an upload, undo or clear changes it and so recomputes.
-    return report.compute(_store(db), parse_rules_text(rules_toml), as_of)
+    return report.compute(_store(db), parse_ruleset_text(rules_toml), as_of)
 
 
-def results_for(rules: Rules, as_of: dt.date | None = None) -> Results:
+def results_for(rules: Rules | RuleSet, as_of: dt.date | None = None) -> Results:
     """Results of all stored data under ``rules`` (cached per data version, rules text and as_of).
 
     The object is shared between sessions: never modify it (kam_metrics.present never does)."""
@@ -83,9 +103,9 @@ def has_data() -> bool:
     return not store().uploads().empty
 
 
-def results(team_filter: bool = True, rules: Rules | None = None) -> Results:
-    """Results for the sidebar's as-of date and (unless ``team_filter`` is False) its team, under the rules
-    file's rules or the given ``rules`` (the rules page's what-if)."""
+def results(team_filter: bool = True, rules: Rules | RuleSet | None = None) -> Results:
+    """Results for the sidebar's as-of date and (unless ``team_filter`` is False) its team, under the stored
+    rules or the given ``rules`` (the rules page's what-if)."""
     rules = rules or current_rules()[0]
     base = results_for(rules)
     chosen = st.session_state.get("as_of")
@@ -122,8 +142,10 @@ def template_bytes(language: str) -> bytes:
 
 
 def forget_uploads() -> None:
-    """Drop this session's remembered upload outcomes (after clearing the store)."""
-    st.session_state.pop("upload_done", None)
+    """Drop this session's remembered upload outcomes (after clearing the store). The files still held by the
+    uploader stay known as handled, or the next run would store them again into the cleared store."""
+    done = st.session_state.pop("upload_done", None) or {}
+    st.session_state.setdefault("upload_seen", set()).update(done)
 
 
 def plotly_point(key: str) -> tuple[object, object] | None:

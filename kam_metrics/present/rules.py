@@ -8,8 +8,16 @@ from collections.abc import Callable
 from decimal import Decimal
 
 import pandas as pd
+from pydantic import ValidationError
 
-from kam_metrics.contract.rules import Rules, RulesError, rules_from_dict
+from kam_metrics.contract.rules import (
+    NOT_VERSIONABLE,
+    Rules,
+    RulesError,
+    RuleSet,
+    excused_date,
+    ruleset_from_dict,
+)
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.format import money, shown, word
@@ -28,33 +36,138 @@ WHATIF = [
 ]
 
 
+class FormError(RulesError):
+    """The form's values refused: ``problems`` are (rule key, pydantic error type, limit, value)."""
+
+    def __init__(self, problems: list[tuple[str, str, object, object]]) -> None:
+        super().__init__("; ".join(f"{k}: {kind}" for k, kind, _, _ in problems))
+        self.problems = problems
+
+
+_LIMITS = {
+    "greater_than_equal": "ge",
+    "greater_than": "gt",
+    "less_than_equal": "le",
+    "less_than": "lt",
+    "decimal_max_places": "decimal_places",
+}
+
+
+def _problems(error: ValidationError, data: dict) -> list[tuple[str, str, object, object]]:
+    out = []
+    for e in error.errors():
+        key = ".".join(str(p) for p in e["loc"] if not isinstance(p, int))
+        kind = e["type"]
+        limit = (e.get("ctx") or {}).get(_LIMITS.get(kind, ""), "")
+        value = e.get("input")
+        if key == "excused_weeks" and kind == "value_error":
+            kind, value = "excused", next((w for w in data.get("excused_weeks", ()) if _not_a_week(w)), "")
+        out.append((key, kind, limit, value))
+    return out
+
+
+def _not_a_week(item: str) -> bool:
+    try:
+        excused_date(item)
+    except ValueError:
+        return True
+    return False
+
+
 def rules_from_form(values: dict[str, object]) -> Rules:
     """Rules from the form's flat values (``targets.units`` → 3 …); ``excused_weeks`` may be text with
-    commas or spaces. Raises RulesError naming the key."""
+    commas or spaces. Raises FormError naming each key and what is wrong with it."""
     data: dict[str, object] = {}
     for key, value in values.items():
         if key == "excused_weeks" and isinstance(value, str):
             value = [p for p in re.split(r"[\s,，;；、]+", value) if p]
         if isinstance(value, float) and value.is_integer() and not key.startswith("commission.visit_share"):
             value = int(value)
+        if isinstance(value, float):
+            value = Decimal(repr(value))  # a form's float is binary; 0.1 must mean exactly 0.1 in money
         parent, _, leaf = key.rpartition(".")
         target = data.setdefault(parent, {}) if parent else data
         if not isinstance(target, dict):
-            raise RulesError(f"{key}: not a table")
+            raise FormError([(key, "other", "", value)])
         target[leaf] = value
-    return rules_from_dict(data)
+    try:
+        return Rules.model_validate(data)
+    except ValidationError as e:
+        raise FormError(_problems(e, data)) from None
+
+
+def _limit(value: object) -> str:
+    if isinstance(value, Decimal):
+        return str(value.normalize()) if value != value.to_integral() else str(int(value))
+    return str(value)
 
 
 def rules_error_lines(error: RulesError, lang: str) -> list[str]:
-    """Each problem of a RulesError as ``label (key): message``."""
+    """Each problem of the form as one line in ``lang`` naming the rule (``拓展单位目标不能小于 0``); the
+    validator's own (English) message is never shown."""
+    problems = error.problems if isinstance(error, FormError) else [("", "other", "", "")]
     lines = []
-    for part in str(error).split("; "):
-        key, sep, message = part.partition(": ")
-        if not sep:
-            lines.append(part)
+    for key, kind, limit, value in problems:
+        label = t(f"ui.rule.{key}", lang) if key else t("ui.page.rules", lang)
+        field = t("ux.rule_error.field", lang, label=label, rule=key) if key else label
+        word_key = f"ux.rule_error.{kind}"
+        if t(word_key, lang) == word_key:
+            word_key = "ux.rule_error.other"
+        lines.append(t(word_key, lang, field=field, limit=_limit(limit), value=value))
+    return lines
+
+
+def _flat(rules: Rules) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for key, value in rules.model_dump().items():
+        if isinstance(value, dict):
+            out |= {f"{key}.{leaf}": v for leaf, v in value.items()}
+        else:
+            out[key] = value
+    return out
+
+
+def changed_values(current: Rules, edited: Rules) -> dict[str, object]:
+    """The keys (dotted) whose value the edit changes, with their typed edited values."""
+    old, new = _flat(current), _flat(edited)
+    return {k: v for k, v in new.items() if old.get(k) != v}
+
+
+def with_base(ruleset: RuleSet, changed: dict[str, object]) -> tuple[RuleSet | None, dict[str, object]]:
+    """Split an edit: (the ruleset with a new base when week_start or excused_weeks changed, else None;
+    the versionable keys, stored as one change)."""
+    base_keys = {k: v for k, v in changed.items() if k in NOT_VERSIONABLE}
+    versioned = {k: v for k, v in changed.items() if k not in NOT_VERSIONABLE}
+    if not base_keys:
+        return None, versioned
+    base = ruleset.base.model_dump() | {
+        k: list(v) if isinstance(v, tuple) else v for k, v in base_keys.items()
+    }
+    base["excused_weeks"] = list(base["excused_weeks"])
+    changes = [{"effective_from": c.effective_from, **c.values} for c in ruleset.changes]
+    return ruleset_from_dict({**base, "changes": changes}), versioned
+
+
+def scheduled(ruleset: RuleSet, as_of, lang: str) -> list[str]:
+    """One line per stored change not yet in force on ``as_of``: ``自 2026-12-07 起：拓展单位目标 = 5``."""
+    lines = []
+    for change in ruleset.changes:
+        if as_of is not None and change.effective_from <= as_of:
             continue
-        label = t(f"ui.rule.{key}", lang)
-        lines.append(f"{label} ({key}): {message}" if label != f"ui.rule.{key}" else part)
+        parts = []
+        for key, value in change.values.items():
+            leaves = value.items() if isinstance(value, dict) else [("", value)]
+            for leaf, v in leaves:
+                rule = f"{key}.{leaf}" if leaf else key
+                parts.append(f"{t(f'ui.rule.{rule}', lang)} = {v}")
+        lines.append(
+            t(
+                "ux.rules.scheduled",
+                lang,
+                date=change.effective_from.isoformat(),
+                keys=t("ux.list_sep", lang).join(parts),
+            )
+        )
     return lines
 
 

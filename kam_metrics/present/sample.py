@@ -34,6 +34,13 @@ def _sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def is_sample_digest(digest: str, folder: Path | None = None) -> bool:
+    """Whether a file with sha256 ``digest`` is one of the bundled sample workbooks (uploading the sample
+    again is not real data mixing with it)."""
+    folder = Path(folder or sample_dir())
+    return digest in {_sha256(p) for p in sorted(folder.glob("*.xlsx"))}
+
+
 def is_sample(uploads: pd.DataFrame, folder: Path | None = None) -> bool:
     """True when the store holds uploads and every one of them is a bundled sample file (by sha256)."""
     if uploads.empty:

@@ -6,20 +6,39 @@ Also the page's one action, storing an uploaded file's bytes, which turns an unr
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import tempfile
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from pathlib import Path
 
 import pandas as pd
 
+from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.engine.report import Results, describe_problems, describe_warning
 from kam_metrics.i18n import t
-from kam_metrics.ingest.reader import UnreadableFile
+from kam_metrics.ingest.reader import CSV_EXTENSIONS, EXCEL_EXTENSIONS, UnreadableFile
 from kam_metrics.ingest.store import IngestResult, Store
-from kam_metrics.present.format import mask_text, shown, stamp, word
+from kam_metrics.present.format import mask_text, money, shown, stamp, word
 
 COUNTS = ["read", "accepted", "duplicates", "rejected", "warnings"]
+ACCEPTED = EXCEL_EXTENSIONS + CSV_EXTENSIONS
+
+
+def accepted(name: str) -> bool:
+    """Whether a file's name ends in a type the reader takes (the uploader accepts every type, so the
+    refusal is ours, in the user's language)."""
+    return Path(name).suffix.lower() in ACCEPTED
+
+
+def refused_text(name: str, lang: str) -> str:
+    """``报告.pdf 不是支持的文件类型；请上传 .xlsx .xlsm .xls .ods .csv .txt .tsv 文件``."""
+    return t("ux.upload.refused", lang, file=name, types=" ".join(ACCEPTED))
+
+
+def sha256(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 # -- storing a file ------------------------------------------------------------------------------
@@ -38,28 +57,123 @@ def ingest_bytes(
 
 @dataclasses.dataclass
 class UploadOutcome:
-    """What became of one uploaded file: its IngestResult, or why nothing of it could be read."""
+    """What became of one uploaded file: its IngestResult, or why nothing of it could be read.
+
+    ``repeat_of`` is (upload id, upload time) of an earlier upload of the very same bytes, ``change`` the
+    money and flag totals the upload changed (``money_change``), ``batch`` the page's upload round."""
 
     file: str
     result: IngestResult | None = None
     error_code: str | None = None
     error_values: dict = dataclasses.field(default_factory=dict)
+    repeat_of: tuple[int, object] | None = None
+    change: dict | None = None
+    batch: int = 0
+
+
+def earlier_upload(uploads: pd.DataFrame | None, digest: str) -> tuple[int, object] | None:
+    """(id, time) of the first stored upload with sha256 ``digest``, or None (derived from the ledger:
+    IngestResult does not name the upload it repeats)."""
+    if uploads is None or uploads.empty:
+        return None
+    same = uploads[uploads["sha256"] == digest]
+    if same.empty:
+        return None
+    first = same.sort_values("upload_id").iloc[0]
+    return int(first["upload_id"]), first["uploaded_at"]
 
 
 def try_ingest(
     store: Store, name: str, data: bytes, progress: Callable[[float, str], None] | None = None
 ) -> UploadOutcome:
     """ingest_bytes that turns an unreadable file into an outcome instead of an exception (other files
-    of the same batch are still stored)."""
+    of the same batch are still stored). An unsupported type is refused before anything is read."""
+    if not accepted(name):
+        return UploadOutcome(file=name, error_code="type")
+    repeat = earlier_upload(store.uploads(), sha256(data))
     try:
-        return UploadOutcome(file=name, result=ingest_bytes(store, name, data, progress))
+        return UploadOutcome(file=name, result=ingest_bytes(store, name, data, progress), repeat_of=repeat)
     except UnreadableFile as e:
         return UploadOutcome(file=name, error_code=e.code, error_values=dict(e.values))
+
+
+# -- what an upload changed ----------------------------------------------------------------------
+def totals(results: Results | None) -> dict:
+    """Team fines, commission after clawbacks and flagged KAMs of ``results`` (zeros without data)."""
+    if results is None or results.summary.empty:
+        return {"fines": Decimal("0.00"), "commission": Decimal("0.00"), "flagged": 0}
+    s = results.summary
+    return {
+        "fines": sum(s["fines_total"], Decimal("0.00")),
+        "commission": sum(s["commission_total"], Decimal("0.00")) - sum(s["clawback_total"], Decimal("0.00")),
+        "flagged": int((s["flag"] != "").sum()),
+    }
+
+
+def money_change(before: dict, after: dict) -> dict:
+    """The change from one ``totals`` to the next."""
+    return {k: after[k] - before[k] for k in before}
+
+
+def _signed_money(value: Decimal) -> str:
+    return ("+" if value >= 0 else "") + money(value)
+
+
+def change_text(change: dict, lang: str) -> str:
+    """``本次上传使罚款 +¥100.00、佣金 +¥0.00、标记 +1``."""
+    flagged = change["flagged"]
+    return t(
+        "ux.upload.changed",
+        lang,
+        fines=_signed_money(change["fines"]),
+        commission=_signed_money(change["commission"]),
+        flagged=f"+{flagged}" if flagged >= 0 else str(flagged),
+    )
+
+
+def new_rows(result: IngestResult) -> int:
+    """Rows this upload stored that the store did not hold yet."""
+    return sum(c.accepted - c.duplicates for c in result.sheets)
+
+
+def repeat_text(outcome: UploadOutcome, lang: str) -> str | None:
+    """``此文件已于 2026-11-27 06:15:02 上传过（#11），这次没有改变任何数据`` for a file stored before (None
+    otherwise); when the repeat still stored new rows (an earlier upload was undone since) it says how many."""
+    if outcome.repeat_of is None or outcome.result is None:
+        return None
+    upload_id, at = outcome.repeat_of
+    rows = new_rows(outcome.result)
+    key = "ux.upload.repeat_nothing" if rows == 0 else "ux.upload.repeat_rows"
+    return t(key, lang, time=stamp(at, seconds=True), upload=f"#{upload_id}", n=rows)
+
+
+# -- what an undo removes ------------------------------------------------------------------------
+def stored_rows(store: Store, upload_id: int) -> list[tuple[str, str, int]]:
+    """(sheet, kind, rows) stored under ``upload_id``, in the order of the sheet kinds."""
+    cur = store.cursor()
+    out = []
+    for kind in SHEET_KINDS:
+        rows = cur.execute(
+            f"select sheet, count(*) from {kind.name} where upload_id = ? group by sheet order by sheet",
+            [upload_id],
+        ).fetchall()
+        out += [(sheet or "", kind.name, int(n)) for sheet, n in rows]
+    return out
+
+
+def removal_text(rows: list[tuple[str, str, int]], lang: str) -> str:
+    """``报备（报备表）12 行、带访（带访表）3 行`` — or that the upload holds no stored row."""
+    if not rows:
+        return t("ux.undo.removes_nothing", lang)
+    parts = [t("ux.undo.sheet_rows", lang, sheet=s, kind=word("kind", k, lang), n=n) for s, k, n in rows]
+    return t("ux.undo.removes", lang, rows=t("ux.list_sep", lang).join(parts))
 
 
 # -- one file's outcome --------------------------------------------------------------------------
 def unreadable_text(outcome: UploadOutcome, lang: str) -> str:
     """One line naming the file and why it could not be read."""
+    if outcome.error_code == "type":
+        return refused_text(outcome.file, lang)
     reason = t(f"unreadable.{outcome.error_code}", lang, **outcome.error_values)
     return t("ui.upload.unreadable", lang, file=outcome.file, reason=reason)
 
@@ -166,6 +280,11 @@ class FileShown:
     key: str
     error: str | None = None
     summary: str = ""
+    title: str = ""  # the card's heading: ``#12 · 2026-W48_周报.xlsx``
+    upload_id: int | None = None  # the upload to undo from this card (None: nothing was stored)
+    expanded: bool = True  # the latest round's files open, earlier ones collapsed
+    repeat: str | None = None  # "already uploaded on … (#11)"
+    change: str | None = None  # "this upload changed fines +¥X, commission +¥Y, flags +1"
     counts: pd.DataFrame | None = None  # None: no sheet of the file was recognised
     notes: list[str] = dataclasses.field(default_factory=list)
     rejected: pd.DataFrame | None = None  # None: nothing rejected
@@ -183,14 +302,19 @@ class UploadView:
     rejected: pd.DataFrame
 
 
-def file_shown(key: str, outcome: UploadOutcome, lang: str) -> FileShown:
+def file_shown(key: str, outcome: UploadOutcome, lang: str, expanded: bool = True) -> FileShown:
     """What the page shows for one uploaded file."""
     result = outcome.result
     if result is None:
-        return FileShown(key=key, error=unreadable_text(outcome, lang))
+        return FileShown(key=key, error=unreadable_text(outcome, lang), expanded=expanded)
     return FileShown(
         key=key,
         summary=upload_summary(result, lang),
+        title=f"#{result.upload_id} · {result.file}" if result.upload_id is not None else result.file,
+        upload_id=result.upload_id,
+        expanded=expanded,
+        repeat=repeat_text(outcome, lang),
+        change=change_text(outcome.change, lang) if outcome.change is not None else None,
         counts=sheet_counts(result, lang) if result.sheets else None,
         notes=upload_notes(result, lang),
         rejected=upload_rejected(result, lang) if result.rejected else None,
@@ -205,11 +329,17 @@ def view(
     outcomes: Iterable[tuple[str, UploadOutcome]] = (),
 ) -> UploadView:
     """The upload page for ``outcomes`` (key, outcome) of this session, the store's ``uploads`` ledger
-    (Store.uploads(); None: none) and the rejected rows of ``results`` (None: none)."""
+    (Store.uploads(), newest first; None: none) and the rejected rows of ``results`` (None: none).
+
+    Files are listed newest first; only the latest round's are expanded. ``upload_ids`` is newest first, so
+    the undo pick starts at the newest upload."""
     uploads = uploads if uploads is not None else pd.DataFrame(columns=["upload_id", "file_name"])
+    uploads = uploads.sort_values("upload_id", ascending=False)
     ids = [int(x) for x in uploads["upload_id"]]
+    outcomes = list(outcomes)
+    latest = max((o.batch for _, o in outcomes), default=0)
     return UploadView(
-        files=[file_shown(key, outcome, lang) for key, outcome in outcomes],
+        files=[file_shown(key, o, lang, expanded=o.batch == latest) for key, o in reversed(outcomes)],
         ledger=ledger(uploads, lang) if ids else pd.DataFrame(),
         upload_ids=ids,
         upload_labels={i: upload_label(uploads, i) for i in ids},

@@ -67,6 +67,10 @@ def test_each_files_outcome_of_the_view_is_laid_out_in_order(env, patch_view):
     shown = upload.FileShown(
         key="a",
         summary=f"{HOSTILE[0]}：1 张表",
+        title=f"#1 · {HOSTILE[0]}",
+        upload_id=1,
+        repeat=f"此文件已于 2026-11-27 06:15:02 上传过（#1），这次没有改变任何数据。{HOSTILE[2]}",
+        change="本次上传使罚款 +¥0.00、佣金 +¥0.00、标记 +0",
         counts=pd.DataFrame({"工作表": [HOSTILE[2]], "读取": [1]}),
         notes=[f"忽略工作表 {HOSTILE[1]}"],
     )
@@ -76,14 +80,20 @@ def test_each_files_outcome_of_the_view_is_laid_out_in_order(env, patch_view):
         upload.UploadView(
             files=[shown, failed],
             ledger=pd.DataFrame(),
-            upload_ids=[],
-            upload_labels={},
+            upload_ids=[1],
+            upload_labels={1: f"#1 · {HOSTILE[0]} · 2026-11-27 06:15:02"},
             rejected=pd.DataFrame(),
         ),
     )
     at = open_page("upload")
-    assert is_literal(at.markdown[0].value, shown.summary)
+    card = at.expander[0]
+    assert is_literal(card.label, shown.title)
+    assert is_literal(card.markdown[0].value, shown.summary)
+    assert is_literal(card.info[0].value, shown.repeat)
+    assert literal(card.markdown[1].value) == shown.change
     assert frame(at, "工作表")["工作表"].tolist() == [HOSTILE[2]]
-    assert is_literal(at.caption[0].value, shown.notes[0])
+    assert is_literal(card.caption[0].value, shown.notes[0])
     assert is_literal(at.error[0].value, failed.error)
-    assert at.caption[-1].value == "还没有上传记录。"
+    # The card's own undo asks first, naming the upload, inside the card.
+    at.button(key="upload_undo_a").click().run()
+    assert is_literal(at.expander[0].warning[0].value, "#1 · " + HOSTILE[0])

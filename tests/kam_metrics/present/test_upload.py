@@ -43,7 +43,7 @@ def test_the_upload_view_shows_each_files_outcome_and_the_ledger_with_undo_label
     good = page.try_ingest(store, "报备.csv", data.encode("utf-8"))
     bad = page.try_ingest(store, "坏.xlsx", b"not a workbook")
     shown = page.view(None, "zh", uploads=store.uploads(), outcomes=[("a", good), ("b", bad)])
-    first, second = shown.files
+    second, first = shown.files  # newest first
     assert (first.key, first.error, first.summary) == ("a", None, page.upload_summary(good.result, "zh"))
     assert first.counts.iloc[0].tolist() == ["报备", "报备", 2, 1, 0, 1, 0]
     assert first.rejected["行号"].tolist() == [3] and first.warnings is None
