@@ -82,9 +82,10 @@ def compute(
 def _compute(
     cur: duckdb.DuckDBPyConnection, rules: RuleSet, as_of: dt.date | None, path: str | None
 ) -> Results:
+    latest = assessment.default_as_of(cur)
     if as_of is None:
-        as_of = assessment.default_as_of(cur)
-    else:
+        as_of = latest
+    elif latest is not None and as_of < latest:
         cutoff.cut_at(cur, as_of)  # rows dated after as_of do not exist for this computation
     attr = attribution.attribute(cur, rules, path)
     kams = assessment.kam_roster(cur)
