@@ -14,7 +14,7 @@ import pyarrow.compute as pc
 from kam_metrics import sql
 from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
-from kam_metrics.engine import adjudication, assessment, attribution, statement
+from kam_metrics.engine import adjudication, assessment, attribution, cutoff, statement
 from kam_metrics.engine import close as period_close
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
@@ -58,7 +58,8 @@ def compute(
     applied by the row's own date, SPEC §6) or plain Rules (a base-only set); default: the rules stored in the
     store (ingest.rules_table; the defaults when none are stored), read in the same snapshot.
 
-    ``as_of`` defaults to the latest stored date. ``path`` forces an attribution path ("fast" or "reference",
+    ``as_of`` defaults to the latest stored date; a given as_of cuts every stored row dated after it
+    (engine.cutoff), so funnel, commissions, statements and export all stand at the end of as_of. ``path`` forces an attribution path ("fast" or "reference",
     see attribution.choose_path); only tests and the bench set it. All queries read one snapshot (one
     transaction on a fresh cursor), so an upload committing meanwhile cannot mix states. Raises TypeError when
     ``store`` is not a Store; errors of the computation propagate (the snapshot is rolled back).
@@ -81,9 +82,12 @@ def compute(
 def _compute(
     cur: duckdb.DuckDBPyConnection, rules: RuleSet, as_of: dt.date | None, path: str | None
 ) -> Results:
-    attr = attribution.attribute(cur, rules, path)
+    latest = assessment.default_as_of(cur)
     if as_of is None:
-        as_of = assessment.default_as_of(cur)
+        as_of = latest
+    elif latest is not None and as_of < latest:
+        cutoff.cut_at(cur, as_of)  # rows dated after as_of do not exist for this computation
+    attr = attribution.attribute(cur, rules, path)
     kams = assessment.kam_roster(cur)
     weekly = assessment.assess(cur, attr, rules, as_of, kams)
     teams = dict(zip(kams["kam"], kams["team"], strict=True))
