@@ -180,6 +180,13 @@ def _ingest(store, files: list[Path], lang: str) -> int:
             continue
         for key, values in result.notes:
             print(t("cli.note_line", lang, file=path.name, note=t(key, lang, **values)))
+        if result.repeat_of is not None:
+            print(
+                t("cli.repeat_line", lang, file=path.name, original=result.repeat_of, at=result.repeat_of_at)
+            )
+        else:
+            data_date = result.data_date or t("cli.no_data_date", lang)
+            print(t("cli.data_date_line", lang, file=path.name, data_date=data_date))
         for c in result.sheets:
             print(
                 t(
@@ -191,6 +198,7 @@ def _ingest(store, files: list[Path], lang: str) -> int:
                     read=c.read,
                     accepted=c.accepted,
                     duplicates=c.duplicates,
+                    superseded=c.superseded,
                     rejected=c.rejected,
                     warnings=c.warnings,
                 )
