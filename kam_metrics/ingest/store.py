@@ -82,6 +82,9 @@ class Store:
             self._migrate()
             if not self.read_only and self.ledger is not None:
                 self._reconcile()
+                from kam_metrics.ingest.maintenance import import_legacy_rules  # it imports Store
+
+                import_legacy_rules(self)
         except BaseException as e:
             self.con.close()
             fault = translate(e, self.path, opening=True)
