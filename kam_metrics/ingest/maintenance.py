@@ -4,9 +4,9 @@ once-only import of the legacy rules file."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
-import logging
 from pathlib import Path
 
 from kam_metrics.ingest.faults import StoreError, translate
