@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kam_metrics.contract.sheets import HEADER_SEARCH_ROWS, KINDS, detect_header, kind_for_sheet_name
+from kam_metrics.ingest import html_table
 from kam_metrics.ingest.formulas import uncached_formulas
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -139,10 +140,27 @@ def read_file(
         if _is_encrypted_ole(path):
             raise UnreadableFile("encrypted")
         return _read_excel(path, progress)
+    if html_table.is_html(head_text(path)):
+        return _read_html(path, Path(name).stem)
     if ext not in CSV_EXTENSIONS:
         # Only a file named as text is read as text: a PDF or a renamed workbook is not a spreadsheet.
         raise UnreadableFile("not_spreadsheet")
     return _read_csv(path, Path(name).stem, progress)
+
+
+def head_text(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(1024)
+
+
+def _read_html(path: Path, stem: str) -> ReadResult:
+    """A web page saved as .xls: its first table is read like a CSV sheet; a page without one is refused."""
+    columns = html_table.table_columns(path)
+    if columns is None:
+        raise UnreadableFile("html_no_table")
+    result = ReadResult()
+    _recognise(result, stem, columns, row_offset=1)
+    return result
 
 
 def _mb(n: int) -> str:
