@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return _report(store, args, lang)
         if args.command == "uploads":
-            print(store.uploads().to_string(index=False))
+            print(_uploads_table(store, lang))
             return 0
         if args.command == "undo":
             store.undo(args.upload_id)
@@ -158,6 +158,20 @@ def main(argv: list[str] | None = None) -> int:
 def _one_line(error: Exception) -> str:
     text = error.args[0] if isinstance(error, KeyError) and error.args else str(error)
     return " ".join(str(text).split()) or type(error).__name__
+
+
+def _uploads_table(store, lang: str) -> str:
+    """The uploads ledger, a repeat shown as "repeat of #N" and a missing data date as a dash (SPEC §2)."""
+    frame = store.uploads()
+    import pandas as pd
+
+    frame["data_date"] = [
+        pd.Timestamp(d).date().isoformat() if pd.notna(d) else "—" for d in frame["data_date"]
+    ]
+    frame["repeat_of"] = [
+        t("cli.repeat_of", lang, original=int(r)) if pd.notna(r) else "" for r in frame["repeat_of"]
+    ]
+    return frame.to_string(index=False)
 
 
 def _ingest(store, files: list[Path], lang: str) -> int:

@@ -157,3 +157,19 @@ def test_a_store_reopened_keeps_data_dates(tmp_path, upload, store):
     reopened = Store(tmp_path / "kam.duckdb")
     assert reopened.uploads()["data_date"].dt.date.tolist() == [dt.date(2026, 3, 3)]
     reopened.close()
+
+
+def test_the_cli_shows_the_data_date_and_repeat_of_n(tmp_path, capsys):
+    from kam_metrics.cli import main
+    from tests.helpers import write_csv
+
+    path = write_csv(tmp_path / "报备.csv", "leads", [VALID["leads"]])
+    db = str(tmp_path / "k.duckdb")
+    assert main(["--lang", "en", "ingest", "--db", db, str(path)]) == 0
+    assert main(["--lang", "en", "ingest", "--db", db, str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "报备.csv: data date 2026-03-03" in out and "superseded 0" in out
+    assert "报备.csv: repeat of upload #1" in out
+    assert main(["--lang", "en", "uploads", "--db", db]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "repeat of #1" in lines[1] and "2026-03-03" in lines[1] and "2026-03-03" in lines[2]
