@@ -229,6 +229,7 @@ def apply_upload(cur, upload_id: int, name: str, sha: str, read, staged) -> Inge
     original = repeat_of(cur, upload_id, sha)
     if original is not None:
         result.repeat_of, result.repeat_of_at = original
+        result.already_uploaded = True
         result.data_date = cur.execute(
             "select data_date from uploads where upload_id = ?", [original[0]]
         ).fetchall()[0][0]
