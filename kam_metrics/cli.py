@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "report":
             return _report(store, args, lang)
         if args.command == "uploads":
-            print(store.uploads().to_string(index=False))
+            print(_uploads_table(store, lang))
             return 0
         if args.command == "undo":
             store.undo(args.upload_id)
@@ -160,6 +160,20 @@ def _one_line(error: Exception) -> str:
     return " ".join(str(text).split()) or type(error).__name__
 
 
+def _uploads_table(store, lang: str) -> str:
+    """The uploads ledger, a repeat shown as "repeat of #N" and a missing data date as a dash (SPEC §2)."""
+    frame = store.uploads()
+    import pandas as pd
+
+    frame["data_date"] = [
+        pd.Timestamp(d).date().isoformat() if pd.notna(d) else "—" for d in frame["data_date"]
+    ]
+    frame["repeat_of"] = [
+        t("cli.repeat_of", lang, original=int(r)) if pd.notna(r) else "" for r in frame["repeat_of"]
+    ]
+    return frame.to_string(index=False)
+
+
 def _ingest(store, files: list[Path], lang: str) -> int:
     failed = 0
     for path in files:
@@ -180,6 +194,13 @@ def _ingest(store, files: list[Path], lang: str) -> int:
             continue
         for key, values in result.notes:
             print(t("cli.note_line", lang, file=path.name, note=t(key, lang, **values)))
+        if result.repeat_of is not None:
+            print(
+                t("cli.repeat_line", lang, file=path.name, original=result.repeat_of, at=result.repeat_of_at)
+            )
+        else:
+            data_date = result.data_date or t("cli.no_data_date", lang)
+            print(t("cli.data_date_line", lang, file=path.name, data_date=data_date))
         for c in result.sheets:
             print(
                 t(
@@ -191,6 +212,7 @@ def _ingest(store, files: list[Path], lang: str) -> int:
                     read=c.read,
                     accepted=c.accepted,
                     duplicates=c.duplicates,
+                    superseded=c.superseded,
                     rejected=c.rejected,
                     warnings=c.warnings,
                 )

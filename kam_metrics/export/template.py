@@ -10,6 +10,7 @@ import xlsxwriter
 from kam_metrics.contract.sheets import INTEGER, NUMBER, PHONE, SHEET_KINDS, Field
 from kam_metrics.export.sheets import text_width
 from kam_metrics.i18n import t
+from kam_metrics.ingest.reader import EXAMPLE_HEADER, EXAMPLE_MARK
 
 CREATED = datetime(2026, 1, 1)  # fixed workbook property: the same template every run
 
@@ -108,6 +109,11 @@ def write_template(path: str | Path, lang: str = "zh") -> Path:
                 ws.write_number(1, col, value)  # type: ignore[arg-type]
             else:
                 ws.write_string(1, col, str(value), fmt["text"] if field.type == PHONE else None)
+        # The example row carries the mark the reader recognises, so uploading the template as it is stores nothing.
+        marker = len(kind.fields)
+        ws.write_string(0, marker, EXAMPLE_HEADER, header)
+        ws.write_string(1, marker, EXAMPLE_MARK)
+        ws.set_column(marker, marker, text_width(EXAMPLE_MARK) + 4)
         ws.freeze_panes(1, 0)
 
     _write_explanation(wb, lang, header)
@@ -129,6 +135,9 @@ def _write_explanation(wb: xlsxwriter.Workbook, lang: str, header: object) -> No
     )
     ws.merge_range(0, 0, 0, len(columns) - 1, t("template.intro", lang), wrap)
     ws.set_row(0, 48)
+    note = t("template.example_note", lang, header=EXAMPLE_HEADER, mark=EXAMPLE_MARK)
+    ws.merge_range(1, 0, 1, len(columns) - 1, note, wrap)
+    ws.set_row(1, 32)
     for col, (label, width) in enumerate(columns):
         ws.write_string(2, col, label, header)
         ws.set_column(col, col, width)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ import pandas as pd
 import pyarrow as pa
 
 from kam_metrics.contract.sheets import DATETIME, INTEGER, NUMBER, SHEET_KINDS, SheetKind
+from kam_metrics.ingest.migrations import DATED_COLUMNS
 from kam_metrics.ingest.reader import RawSheet
 
 
@@ -23,6 +25,7 @@ class SheetCounts:
     duplicates: int = 0
     rejected: int = 0
     warnings: int = 0
+    superseded: int = 0  # stored rows that lose to a stored row of a later data date (§2)
 
 
 @dataclass
@@ -37,6 +40,9 @@ class IngestResult:
     rejected: list[dict] = field(default_factory=list)  # {sheet, row, problems, raw}
     warnings: list[dict] = field(default_factory=list)  # {sheet, row, code, column, value}
     already_uploaded: bool = False
+    data_date: dt.date | None = None
+    repeat_of: int | None = None  # the earlier upload of the same content (sha256): this one changed nothing
+    repeat_of_at: dt.datetime | None = None
 
 
 def _column_type(f) -> str:
@@ -93,6 +99,7 @@ def store_sheet(
     sheet: RawSheet,
     table: pa.Table,
     result: IngestResult,
+    sheet_no: int = 0,
 ) -> SheetCounts:
     kind = next(k for k in SHEET_KINDS if k.name == sheet.kind)
     counts = SheetCounts(file=file, sheet=sheet.name, kind=kind.name, read=table.num_rows)
@@ -124,19 +131,16 @@ def store_sheet(
             key_match = " and ".join(f'p."{k}" = s."{k}"' for k in kind.natural_key)
             cur.execute(
                 f"""
-                insert into {kind.name} (upload_id, sheet, row_no, {col_list})
+                insert into {kind.name} (upload_id, sheet, sheet_no, row_no, {col_list})
                 with s as (
                   select *, lag(row_no) over (partition by {key} order by row_no) as prev_row,
                          max(row_no) over (partition by {key}) as last_row
                   from kam_staged where len(problems) = 0
-                ), stored as (
-                  select * from {kind.name} where upload_id < ?
-                  qualify row_number() over (partition by {key} order by upload_id desc, row_no desc) = 1
-                ), unchanged as (
+                ), stored as ({_current_before(kind.name, key)}), unchanged as (
                   -- the file ends a key where the store already stands: the whole group changes nothing
                   select s.row_no from s join stored p on {key_match} and {same} where s.row_no = s.last_row
                 )
-                select ?, ?, s.row_no, {", ".join(f's."{c}"' for c in cols)}
+                select ?, ?, ?, s.row_no, {", ".join(f's."{c}"' for c in cols)}
                 from s
                 where not exists (
                   select 1 from s u join unchanged using (row_no) where {key_match.replace('p."', 'u."')})
@@ -147,14 +151,116 @@ def store_sheet(
                   select 1 from stored p where {key_match} and {same}))
                 order by s.row_no
                 """,
-                [upload_id, upload_id, sheet.name],
+                [upload_id, upload_id, sheet.name, sheet_no],
             )
+            counts.superseded = _superseded(cur, kind.name, key, upload_id, sheet.name)
         after = cur.execute(f"select count(*) from {kind.name}").fetchall()[0][0]
         counts.duplicates = counts.accepted - (after - before)
         _store_problems(cur, upload_id, sheet, kind, counts, result)
     finally:
         cur.unregister("kam_staged")
     return counts
+
+
+def _current_before(table: str, key: str) -> str:
+    """The winning stored row per key among uploads before ``?`` (the order of stg_*_current.sql)."""
+    return f"""
+        select t.* from {table} t join uploads u using (upload_id) where t.upload_id < ?
+        qualify row_number() over (partition by {key} order by u.data_date desc nulls last, t.upload_id desc,
+                                            t.sheet_no desc nulls last, t.row_no desc) = 1"""
+
+
+def _superseded(cur, table: str, key: str, upload_id: int, sheet: str) -> int:
+    """Rows this sheet stored that lose to an earlier upload's row of a later data date (§2 "superseded")."""
+    match = " and ".join(f"p.{k} = n.{k}" for k in key.split(", "))
+    return cur.execute(
+        f"""
+        with p as ({_current_before(table, key)}), mine as (select data_date from uploads where upload_id = ?)
+        select count(*) from {table} n, mine
+        where n.upload_id = ? and n.sheet = ? and exists (
+          select 1 from p join uploads pu using (upload_id)
+          where {match} and pu.data_date is not null
+            and (mine.data_date is null or pu.data_date > mine.data_date))
+        """,
+        [upload_id, upload_id, upload_id, sheet],
+    ).fetchall()[0][0]
+
+
+def data_date(cur, upload_id: int, staged: list) -> dt.date | None:
+    """§2: the latest calendar date among the upload's accepted rows' dated columns (roster dates do not
+    count); with none, the highest data date of the uploads before it (none: the earliest, stored as null)."""
+    dated = dict.fromkeys(t for t, _ in DATED_COLUMNS)
+    latest: dt.date | None = None
+    for sheet, table in staged:
+        if sheet.kind not in dated:
+            continue
+        cur.register("kam_dated", table)
+        try:
+            for t, c in DATED_COLUMNS:
+                if t == sheet.kind:
+                    d = cur.execute(
+                        f'select max("{c}")::date from kam_dated where len(problems) = 0'
+                    ).fetchall()[0][0]
+                    if d is not None and (latest is None or d > latest):
+                        latest = d
+        finally:
+            cur.unregister("kam_dated")
+    if latest is None:
+        latest = cur.execute(
+            "select max(data_date) from uploads where upload_id < ?", [upload_id]
+        ).fetchall()[0][0]
+    return latest
+
+
+def repeat_of(cur, upload_id: int, sha: str) -> tuple[int, dt.datetime] | None:
+    """The earlier upload (not itself a repeat) whose file had this content, if any."""
+    rows = cur.execute(
+        """select upload_id, uploaded_at from uploads
+           where sha256 = ? and upload_id < ? and repeat_of is null order by upload_id limit 1""",
+        [sha, upload_id],
+    ).fetchall()
+    return (rows[0][0], rows[0][1]) if rows else None
+
+
+def apply_upload(cur, upload_id: int, name: str, sha: str, read, staged) -> IngestResult:
+    """Store staged sheets under an upload id (its uploads row already written), inside the caller's
+    transaction: a repeat of an earlier upload's content stores nothing; otherwise the data date, then the sheets."""
+    result = IngestResult(file=name, upload_id=upload_id, sha256=sha, notes=read.notes)
+    original = repeat_of(cur, upload_id, sha)
+    if original is not None:
+        result.repeat_of, result.repeat_of_at = original
+        result.already_uploaded = True
+        result.data_date = cur.execute(
+            "select data_date from uploads where upload_id = ?", [original[0]]
+        ).fetchall()[0][0]
+        cur.execute(
+            "update uploads set repeat_of = ?, data_date = ? where upload_id = ?",
+            [original[0], result.data_date, upload_id],
+        )
+        return result
+    result.data_date = data_date(cur, upload_id, staged)
+    cur.execute(
+        "update uploads set repeat_of = null, data_date = ? where upload_id = ?",
+        [result.data_date, upload_id],
+    )
+    for sheet_no, (sheet, table) in enumerate(staged):
+        result.sheets.append(store_sheet(cur, upload_id, name, sheet, table, result, sheet_no))
+    for c in result.sheets:
+        cur.execute(
+            "insert into upload_sheets (upload_id, sheet, kind, rows_read, accepted, duplicates, rejected, warnings, superseded) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [
+                upload_id,
+                c.sheet,
+                c.kind,
+                c.read,
+                c.accepted,
+                c.duplicates,
+                c.rejected,
+                c.warnings,
+                c.superseded,
+            ],
+        )
+    return result
 
 
 def table_rows(bad: list[tuple]) -> list[int]:

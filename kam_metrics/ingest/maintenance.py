@@ -1,8 +1,10 @@
-"""Store maintenance beyond one upload: a consistent backup, and reopening a damaged store for a rebuild."""
+"""Store maintenance beyond one upload: a consistent backup, reopening a damaged store for a rebuild, and the
+once-only import of the legacy rules file."""
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import os
 import shutil
 from pathlib import Path
@@ -61,3 +63,17 @@ def open_for_rebuild(path: str | Path, limits: Limits | None = None) -> tuple[St
     if wal.exists():
         os.replace(wal, Path(f"{aside}.wal"))
     return Store(path, limits, create="in_folder"), aside
+
+
+def import_legacy_rules(store: Store) -> bool:
+    """On opening a writable store: import ``rules.toml`` beside it once (SPEC §6 v1.2: the rules live in the
+    store; nothing happens once any version is stored). A refused file is logged and the store still opens:
+    the defaults stay in force and ``rules set`` names the problem."""
+    from kam_metrics.contract.rules import RulesError
+    from kam_metrics.ingest.rules_table import import_legacy_rules_file
+
+    try:
+        return import_legacy_rules_file(store, store.path.parent / "rules.toml", "import")
+    except RulesError as e:
+        logging.getLogger(__name__).warning("%s not imported: %s", store.path.parent / "rules.toml", e)
+        return False

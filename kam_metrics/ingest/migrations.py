@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 
 def _v2_paid_months(cur: duckdb.DuckDBPyConnection) -> None:
@@ -73,9 +73,42 @@ def _v3_close_upload_mark(cur: duckdb.DuckDBPyConnection) -> None:
     cur.execute("alter table closes add column if not exists last_upload_id integer")
 
 
+# §2: the dated columns an upload's data date is the latest calendar date of (roster dates do not count).
+DATED_COLUMNS = [
+    ("registrations", "registered_at"),
+    ("units", "date"),
+    ("leads", "reported_at"),
+    ("visits", "visited_at"),
+    ("deals", "signed_at"),
+    ("deals", "cancelled_at"),
+]
+
+
+def _v4_data_dates(cur: duckdb.DuckDBPyConnection) -> None:
+    """§2 v1.2: the sheet order of replaceable rows (within one upload the later sheet wins) and the data date
+    of every upload stored before it existed, computed from its stored rows (schema 2 added the column empty)."""
+    for table in ("deals", "roster"):
+        cur.execute(f"alter table {table} add column if not exists sheet_no integer default 0")
+    dated = " union all ".join(f'select upload_id, "{c}"::date as d from {t}' for t, c in DATED_COLUMNS)
+    cur.execute(
+        f"""
+        update uploads set data_date = f.data_date
+        from (
+          select u.upload_id,
+                 coalesce(o.d, max(o.d) over (order by u.upload_id
+                                              rows between unbounded preceding and 1 preceding)) as data_date
+          from uploads u left join (select upload_id, max(d) as d from ({dated}) group by upload_id) o
+            using (upload_id)
+        ) f
+        where uploads.upload_id = f.upload_id and uploads.data_date is null
+        """
+    )
+
+
 STEPS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (2, _v2_paid_months),
     (3, _v3_close_upload_mark),
+    (4, _v4_data_dates),
 ]
 
 

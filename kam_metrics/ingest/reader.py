@@ -15,6 +15,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from kam_metrics.contract.sheets import HEADER_SEARCH_ROWS, KINDS, detect_header, kind_for_sheet_name
+from kam_metrics.ingest import html_table
 from kam_metrics.ingest.formulas import uncached_formulas
 
 EXCEL_EXTENSIONS = (".xlsx", ".xlsm", ".xls", ".ods")
@@ -139,10 +140,27 @@ def read_file(
         if _is_encrypted_ole(path):
             raise UnreadableFile("encrypted")
         return _read_excel(path, progress)
+    if html_table.is_html(head_text(path)):
+        return _read_html(path, Path(name).stem)
     if ext not in CSV_EXTENSIONS:
         # Only a file named as text is read as text: a PDF or a renamed workbook is not a spreadsheet.
         raise UnreadableFile("not_spreadsheet")
     return _read_csv(path, Path(name).stem, progress)
+
+
+def head_text(path: Path) -> bytes:
+    with open(path, "rb") as f:
+        return f.read(1024)
+
+
+def _read_html(path: Path, stem: str) -> ReadResult:
+    """A web page saved as .xls: its first table is read like a CSV sheet; a page without one is refused."""
+    columns = html_table.table_columns(path)
+    if columns is None:
+        raise UnreadableFile("html_no_table")
+    result = ReadResult()
+    _recognise(result, stem, columns, row_offset=1)
+    return result
 
 
 def _mb(n: int) -> str:
@@ -356,6 +374,11 @@ def _parse_csv(path: Path, encoding: str, delim: str, strict: bool, progress=Non
 _BLANK = r"^[\s\p{Z}\x{200b}-\x{200d}\x{2060}\x{feff}\x{0}-\x{1f}\x{85}\x{fffe}\x{ffff}]*$"
 
 
+# The cell the upload template writes in its example rows (export/template.py): a row holding it is never data.
+EXAMPLE_MARK = "示例行·导入时忽略"
+EXAMPLE_HEADER = "示例标记"
+
+
 def _recognise(
     result: ReadResult, sheet_name: str, columns: list[pa.Array], row_offset: int, formulas=()
 ) -> None:
@@ -382,6 +405,13 @@ def _recognise(
         filled = pc.and_(pc.is_valid(col), pc.invert(pc.match_substring_regex(col, _BLANK)))
         filled = pc.fill_null(filled, False)
         nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
+    example = None
+    for col in body:
+        marked = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col.cast(pa.string())), EXAMPLE_MARK), False)
+        example = marked if example is None else pc.or_(example, marked)
+    if example is not None and n > 0 and pc.any(example).as_py():
+        result.notes.append(("note.example_rows", {"sheet": sheet_name, "rows": pc.sum(example).as_py()}))
+        nonblank = pc.and_(nonblank, pc.invert(example))
     row_numbers = pa.array(range(h + 1 + row_offset, h + 1 + row_offset + n), pa.int64())
     # Filtering copies every column: skip it when no row is blank (a big export usually has none).
     if nonblank is not None and n > 0 and not pc.all(nonblank).as_py():

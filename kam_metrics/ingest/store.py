@@ -20,7 +20,7 @@ import pandas as pd
 
 from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
 from kam_metrics.ingest import files, formulas, migrations, normalize
-from kam_metrics.ingest.apply import IngestResult, SheetCounts, ddl, release_raw, store_sheet
+from kam_metrics.ingest.apply import IngestResult, SheetCounts, apply_upload, ddl, release_raw
 from kam_metrics.ingest.faults import StoreError, translate
 from kam_metrics.ingest.files import Ledger, is_kept_name, keep, kept_name, sha256, sweep_leftovers
 from kam_metrics.ingest.migrations import SCHEMA_VERSION
@@ -82,6 +82,9 @@ class Store:
             self._migrate()
             if not self.read_only and self.ledger is not None:
                 self._reconcile()
+                from kam_metrics.ingest.maintenance import import_legacy_rules  # it imports Store
+
+                import_legacy_rules(self)
         except BaseException as e:
             self.con.close()
             fault = translate(e, self.path, opening=True)
@@ -270,10 +273,15 @@ class Store:
                 self._inflight[stored] -= 1
 
     def _next_id(self, cur) -> int:
-        """After every id the database or the ledger ever held live, so a restored upload keeps its id."""
-        db_max = cur.execute("select coalesce(max(upload_id), 0) from uploads").fetchall()[0][0]
-        ledger_max = max(self.ledger.live(), default=0) if self.ledger is not None else 0
-        return max(db_max, ledger_max) + 1
+        """After every id ever used (meta last_upload_id, the database, every ledger record): ids are never reused."""
+        used = [cur.execute("select coalesce(max(upload_id), 0) from uploads").fetchall()[0][0]]
+        used += [
+            int(r[0]) for r in cur.execute("select value from meta where key = 'last_upload_id'").fetchall()
+        ]
+        if self.ledger is not None:
+            used += [int(r["upload_id"]) for r in self.ledger.records() if "upload_id" in r]
+        cur.execute("insert or replace into meta values ('last_upload_id', ?)", [str(max(used) + 1)])
+        return max(used) + 1
 
     def _drop_orphan(self, stored: str) -> None:
         """Remove a kept copy this failed upload wrote, unless another upload (live or in flight) uses it."""
@@ -290,16 +298,7 @@ class Store:
         return read_and_stage(self.cursor(), path, name, self.limits, progress)
 
     def _apply(self, cur, upload_id: int, name: str, sha: str, read, staged) -> IngestResult:
-        """Store staged sheets under an upload id, inside the caller's transaction."""
-        result = IngestResult(file=name, upload_id=upload_id, sha256=sha, notes=read.notes)
-        for sheet, table in staged:
-            result.sheets.append(store_sheet(cur, upload_id, name, sheet, table, result))
-        for c in result.sheets:
-            cur.execute(
-                "insert into upload_sheets (upload_id, sheet, kind, rows_read, accepted, duplicates, rejected, warnings) values (?, ?, ?, ?, ?, ?, ?, ?)",
-                [upload_id, c.sheet, c.kind, c.read, c.accepted, c.duplicates, c.rejected, c.warnings],
-            )
-        return result
+        return apply_upload(cur, upload_id, name, sha, read, staged)
 
     def _kept_file(self, stored: str | None) -> Path | None:
         if not stored or self.uploads_dir is None:
@@ -325,7 +324,8 @@ class Store:
             self.cursor()
             .sql(
                 """
-            select u.upload_id, u.file_name, u.sha256, u.uploaded_at,
+            select u.upload_id, u.file_name, u.sha256, u.uploaded_at, u.data_date, u.repeat_of,
+                   coalesce(sum(s.superseded), 0)::bigint as superseded,
                    coalesce(sum(s.rows_read), 0)::bigint as rows_read,
                    coalesce(sum(s.accepted), 0)::bigint as accepted,
                    coalesce(sum(s.duplicates), 0)::bigint as duplicates,

@@ -1,8 +1,10 @@
--- one row per current deal (phone, property, signed_date): where "the latest upload wins" for reads (SPEC §2)
+-- one row per current deal (phone, property, signed_date): the latest by (data date, upload order, sheet, row) wins (SPEC §2)
 with ranked as (
-  select *,
-         row_number() over (partition by phone, property, signed_date order by upload_id desc, row_no desc) as nth
-  from deals
+  select d.*,
+         row_number() over (partition by d.phone, d.property, d.signed_date
+                            order by u.data_date desc nulls last, d.upload_id desc,
+                                     d.sheet_no desc nulls last, d.row_no desc) as nth
+  from deals d join uploads u using (upload_id)
 ), current_deals as (
   select * exclude (nth) from ranked where nth = 1
 )

@@ -19,12 +19,15 @@ def template(request, tmp_path_factory):
     return lang, openpyxl.load_workbook(path)
 
 
-def test_every_kind_has_a_sheet_with_exactly_the_canonical_headers_in_order(template):
+def test_every_kind_has_a_sheet_with_exactly_the_canonical_headers_in_order_then_the_example_mark(template):
+    from kam_metrics.ingest.reader import EXAMPLE_HEADER, EXAMPLE_MARK
+
     _, wb = template
     for kind in SHEET_KINDS:
         ws = wb[kind.aliases[0]]
         header = [c.value for c in ws[1]]
-        assert header == [f.canonical for f in kind.fields]
+        assert header == [f.canonical for f in kind.fields] + [EXAMPLE_HEADER]
+        assert ws.cell(row=2, column=len(header)).value == EXAMPLE_MARK
         assert detect_header([header], kind.name)[1] == kind.name
         assert detect_header([header])[1] == kind.name
         assert ws.freeze_panes == "A2"
@@ -82,3 +85,39 @@ def test_locale_files_define_the_same_template_keys():
     for kind in SHEET_KINDS:
         for field in kind.fields:
             assert f"template.field.{kind.name}.{field.name}" in zh
+
+
+def test_the_templates_example_rows_are_marked_and_never_stored(tmp_path):
+    from kam_metrics.ingest.store import Store
+
+    path = write_template(tmp_path / "模板.xlsx")
+    store = Store(tmp_path / "kam.duckdb")
+    result = store.ingest(path)
+    assert all(c.read == 0 for c in result.sheets)
+    assert {k: v for k, v in store.counts().items() if k != "uploads"} == dict.fromkeys(
+        ["roster", "registrations", "units", "leads", "visits", "deals", "rejected", "warnings"], 0
+    )
+    assert [n for n, _ in result.notes].count("note.example_rows") == 6
+    store.close()
+
+
+def test_a_filled_template_keeps_its_real_rows_and_drops_only_the_example(tmp_path):
+    from kam_metrics.ingest.store import Store
+
+    path = write_template(tmp_path / "模板.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["报备"]
+    ws.append(["2026-03-03 10:00", "李雷", "韩梅梅", "13900000001"])
+    wb.save(path)
+    store = Store(tmp_path / "kam.duckdb")
+    store.ingest(path)
+    assert store.cursor().execute("select kam, phone from leads").fetchall() == [("李雷", "13900000001")]
+    store.close()
+
+
+def test_the_explanation_sheet_says_the_example_row_is_ignored(tmp_path):
+    from kam_metrics.ingest.reader import EXAMPLE_MARK
+
+    wb = openpyxl.load_workbook(write_template(tmp_path / "模板.xlsx"))
+    note = wb.worksheets[-1].cell(2, 1).value
+    assert EXAMPLE_MARK in note and "忽略" in note

@@ -371,14 +371,17 @@ def test_uploading_the_same_file_twice_changes_no_result(store, compute, tmp_pat
     assert_same_results(before, compute())
 
 
-def test_reuploading_an_older_file_lets_the_last_upload_win(store, upload, compute):
+def test_reuploading_an_older_deal_export_after_the_cancellation_does_not_uncancel_the_deal(
+    store, upload, compute
+):
     upload("leads", [VALID["leads"]])
     upload("deals", [VALID["deals"]])
     upload("deals", [VALID["deals"] | {"status": "退房", "cancelled_at": "2026-03-20"}])
-    upload("deals", [VALID["deals"]])
-    assert compute().commissions[["status", "line"]].to_dict("records") == [
-        {"status": "signed", "line": "commission"}
-    ]
+    cancelled = compute(as_of=dt.date(2026, 3, 31)).commissions[["status", "line"]].to_dict("records")
+    again = upload("deals", [VALID["deals"]])  # data date 03-10 < 03-20: the stored cancellation wins
+    assert again.data_date == dt.date(2026, 3, 10) and again.sheets[0].superseded == 1
+    assert compute(as_of=dt.date(2026, 3, 31)).commissions[["status", "line"]].to_dict("records") == cancelled
+    assert {"status": "cancelled"} in [{"status": r["status"]} for r in cancelled]
 
 
 # -- one transaction per upload ---------------------------------------------------------------------
@@ -510,6 +513,9 @@ def test_uploads_ledger_holds_file_name_sha256_time_and_per_sheet_counts(store, 
         "upload_id": 1,
         "file_name": "第10周 周报.xlsx",
         "sha256": sha,
+        "data_date": pd.Timestamp(result.data_date),
+        "repeat_of": None,
+        "superseded": 0,
         "rows_read": 15,
         "accepted": 13,
         "duplicates": 0,
