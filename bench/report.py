@@ -104,6 +104,20 @@ def evaluate_targets(results: dict, sizes: list[int]) -> list[tuple[str, str, st
     ratio_to(
         "recompute at 1M (protection_days = 30) ≤ 1× bare read", M, "recompute_p30", "read_fastexcel", 1.0
     )
+    ratio_to(
+        "recompute at 1M with 3 closed months and 100 adjudications ≤ 1.2× recompute",
+        M,
+        "recompute_v12",
+        "recompute",
+        1.2,
+    )
+    ratio_to(
+        "the same with protection_days = 30 ≤ 1.2× recompute_p30",
+        M,
+        "recompute_v12_p30",
+        "recompute_p30",
+        1.2,
+    )
 
     page_warm = [
         (n, p["name"], p["warm"])
@@ -177,6 +191,9 @@ def table_rows(results: dict, sizes: list[int], steps: list[str]) -> list[list[s
             note = "ok" if ok else r.get("status", "")
             if ok and r.get("rows_read"):
                 note = f"ok, {r['rows_read']:,} rows"
+            plain = _ok(results, n, step.replace("_v12", "")) if step.startswith("recompute_v12") else None
+            if ok and plain and plain["seconds"] > 0:  # issue 9's speed target: side by side with recompute
+                note += f"; {r['seconds'] / plain['seconds']:.2f}× {step.replace('_v12', '')}"
             if ok and r.get("runs"):
                 note += f"; runs {', '.join(fmt_s(x) for x in r['runs'])}"
             out.append(

@@ -17,6 +17,10 @@ Steps (``--steps`` takes step names or the group names read / ingest / recompute
     ingest_single           Store(db).ingest(path) of the single-sheet workbook, then close()
     recompute               engine.report.compute(store, Rules(), as_of=None)
     recompute_p30           engine.report.compute(store, Rules(protection_days=30), as_of=None)
+    recompute_v12           recompute on a copy of the store with v1.2's decisions: the first 3 months with statement
+                            rows closed (each as of its last day), then 100 adjudications (25 each of leads,
+                            visits, units, deals, every k-th stored row); the copy is prepared once, untimed
+    recompute_v12_p30       recompute_p30 on that copy
     export                  export.write_workbook(results, path, lang="zh")  (compute untimed)
     pages                   each page's presentation call (kam_metrics.present.PAGES), cold and warm (median of 3 more)
 
