@@ -154,8 +154,9 @@ wired = pytest.mark.skipif(
 
 @wired
 def test_the_dashboard_with_kam_db_in_a_missing_folder_shows_one_message_and_creates_nothing(
-    env, monkeypatch
-):  # noqa: F811
+    env,  # noqa: F811 (the fixture)
+    monkeypatch,
+):
     path = env / "typo" / "kam.duckdb"
     monkeypatch.setenv("KAM_DB", str(path))
     at = AppTest.from_file(APP, default_timeout=60)

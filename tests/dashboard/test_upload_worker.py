@@ -4,6 +4,9 @@ cannot take."""
 
 from __future__ import annotations
 
+import sys
+import types
+
 import pytest
 
 from dashboard import upload_worker
@@ -112,5 +115,23 @@ def test_a_read_only_store_refuses_the_upload_with_its_store_error(tmp_path, dat
             upload_worker.try_ingest(store, "报备.csv", data, None, WORKER)
         assert refused.value.code == "read_only"
         assert store.uploads().empty
+    finally:
+        store.close()
+
+
+def test_the_worker_does_not_run_the_servers_main_script_again(tmp_path, data, monkeypatch):
+    """Under Streamlit __main__ is the app script (its script runner installs it); spawn must not re-run it."""
+    marker = tmp_path / "app-ran"
+    script = tmp_path / "app.py"
+    script.write_text(f"open({str(marker)!r}, 'w').close()\n", encoding="utf-8")
+    app = types.ModuleType("__main__")
+    app.__file__ = str(script)
+    monkeypatch.setitem(sys.modules, "__main__", app)
+    store = Store(tmp_path / "kam.duckdb")
+    try:
+        outcome = upload_worker.try_ingest(store, "报备.csv", data, None, WORKER)
+        assert _counts(outcome) == [("报备", "leads", 3, 2, 0, 1, 0)]
+        assert not marker.exists()
+        assert sys.modules["__main__"] is app  # put back after the start
     finally:
         store.close()
