@@ -9,7 +9,8 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from dashboard import state
+from dashboard import state, store_status
+from kam_metrics.ingest.faults import StoreError
 
 log = logging.getLogger("kam_metrics.dashboard")
 
@@ -24,8 +25,11 @@ def report(error: Exception) -> str:
 def guard(run: Callable[[], None]) -> None:
     """Run ``run`` (the sidebar and the page); an exception becomes one logged error and one short message.
 
-    Streamlit's own st.stop / st.rerun are BaseExceptions and pass through."""
+    A StoreError (read-only store, full disk, lost lock) is a fault the user can act on: its own message
+    in the chosen language. Streamlit's own st.stop / st.rerun are BaseExceptions and pass through."""
     try:
         run()
+    except StoreError as error:
+        store_status.show_error(error, state.lang())
     except Exception as error:  # noqa: BLE001 (the boundary: everything a page can raise)
         st.error(state.tr("ui.error.page", id=report(error)), icon=":material/error:")

@@ -3,9 +3,13 @@ the calling process then stores the staged sheets in one transaction, as Store.i
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import pickle
 import queue as queues
+import sys
+import threading
+import types
 from collections.abc import Callable
 from pathlib import Path
 
@@ -14,6 +18,7 @@ from kam_metrics.ingest.reader import Limits, UnreadableFile
 from kam_metrics.ingest.store import Store, read_and_stage
 
 POLL_SECONDS = 0.1
+_MAIN_LOCK = threading.Lock()
 
 
 def ingest_in_process(
@@ -41,7 +46,8 @@ def ingest_in_process(
         child = ctx.Process(
             target=_child, args=(str(file_path), name, store.limits, str(out), messages), daemon=True
         )
-        child.start()
+        with _main_hidden():
+            child.start()
         try:
             _follow(child, messages, progress_callback)
             with open(out, "rb") as f:
@@ -91,6 +97,20 @@ def _child(path: str, name: str, limits: Limits, out: str, messages) -> None:
         messages.put(("unreadable", e.code, e.values))
     except Exception as e:  # reported to the parent as one line, never lost with the process
         messages.put(("error", f"{type(e).__name__}: {e}"))
+
+
+@contextlib.contextmanager
+def _main_hidden():
+    """Start the child without re-running this process's main script: under Streamlit, __main__ is the app
+    script itself (its script runner installs it), which spawn would otherwise run again in the child."""
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            if main is not None:
+                sys.modules["__main__"] = main
 
 
 class _opened:
