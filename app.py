@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from dashboard import errors, sidebar, state, widgets
+from dashboard import errors, sidebar, state, store_status, widgets
 
 # A local image: a ":material/…:" page icon makes the browser fetch the favicon from fonts.gstatic.com
 # (blocked in mainland China, absent offline); Streamlit serves this file itself.
@@ -38,6 +38,7 @@ page = st.navigation(
 
 def _run() -> None:
     sidebar.show()
+    store_status.banner(state.store(), state.lang())
     sidebar.sample_banner()
     page.run()
 

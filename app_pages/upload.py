@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import danger, sidebar, state, widgets
+from dashboard import danger, sidebar, state, upload_worker, widgets
 from dashboard.text import md
 from kam_metrics.present import sample, upload
 
@@ -59,7 +59,7 @@ if new:
             def progress(fraction: float, sheet: str, i: int = i, name: str = f.name) -> None:
                 bar.progress(min((i + fraction) / len(new), 1.0), text=md(f"{name} · {sheet}"))
 
-            outcome = upload.try_ingest(store, f.name, f.getvalue(), progress)
+            outcome = upload_worker.try_ingest(store, f.name, f.getvalue(), progress)
             outcome.batch = batch
             if outcome.result is not None:
                 after = upload.totals(state.results_for(rules))

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from dashboard import store_status
 from kam_metrics.contract.rules import Rules, RulesError, RuleSet, parse_ruleset_text
 from kam_metrics.engine import report
 from kam_metrics.engine.report import Results
@@ -40,7 +41,7 @@ def tr(key: str, **values: object) -> str:
 # -- store and results ---------------------------------------------------------------------------
 @st.cache_resource(show_spinner=False)
 def _store(path: str) -> Store:
-    return Store(path)
+    return store_status.open_store(path)
 
 
 def store() -> Store:
