@@ -152,8 +152,11 @@ def test_ingest_prints_per_file_and_sheet_the_kind_and_counts_and_succeeds_despi
     assert done.stderr == ""
     assert done.stdout.splitlines() == [
         f"new store created at {tmp_path / 'kam.duckdb'}",
-        "报备.csv · 报备 → leads: read 2, accepted 1 (duplicates 0), rejected 1, warnings 0",
-        "大客户经理名单.csv · 大客户经理名单 → roster: read 1, accepted 1 (duplicates 0), rejected 0, warnings 0",
+        "报备.csv: data date 2026-11-02",
+        "报备.csv · 报备 → leads: read 2, accepted 1 (duplicates 0, superseded 0), rejected 1, warnings 0",
+        # roster dates do not count: the upload takes the data date of the uploads before it (SPEC §2)
+        "大客户经理名单.csv: data date 2026-11-02",
+        "大客户经理名单.csv · 大客户经理名单 → roster: read 1, accepted 1 (duplicates 0, superseded 0), rejected 0, warnings 0",
     ]
 
 

@@ -232,7 +232,7 @@ def test_cli_ingest_reports_each_file_in_one_line_and_never_a_traceback(corpus, 
         assert c.name in line and line.startswith("cannot read ")
     expected_lines = [
         t("cli.ingest_line", "en", file=c.name, sheet=sheet, kind=t(f"kind.{e['kind']}", "en"), read=e["read"],
-          accepted=e["accepted"], duplicates=0, rejected=e["rejected"], warnings=e["warnings"])
+          accepted=e["accepted"], duplicates=0, rejected=e["rejected"], warnings=e["warnings"], superseded=0)
         for c in chosen if c.outcome == "partial" for sheet, e in c.expect.items()
     ]  # fmt: skip
     assert [line for line in done.stdout.splitlines() if "→" in line] == expected_lines

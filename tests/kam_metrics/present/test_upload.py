@@ -31,7 +31,14 @@ def test_an_uploaded_csv_shows_its_counts_and_rejected_rows_with_masked_raw_valu
 
 def test_ledger_lists_uploads_newest_first_with_their_counts(store, upload):
     upload("leads", [{"reported_at": "2026-09-08", "kam": "王伟", "phone": PHONE}])
-    upload("leads", [{"reported_at": "2026-09-08", "kam": "王伟", "phone": PHONE}])
+    # not the same file (that would be a repeat): the stored lead again, and a new one
+    upload(
+        "leads",
+        [
+            {"reported_at": "2026-09-08", "kam": "王伟", "phone": PHONE},
+            {"reported_at": "2026-09-09", "kam": "王伟", "phone": PHONE},
+        ],
+    )
     shown = page.ledger(store.uploads(), "en")
     assert column(shown, "No.") == [2, 1]
     assert column(shown, "of which duplicates") == [1, 0]
