@@ -13,6 +13,7 @@ from kam_metrics.ingest.faults import StoreError
 from kam_metrics.ingest.reader import UnreadableFile
 from kam_metrics.ingest.store import IngestResult, Store
 from kam_metrics.ingest.worker import ingest_in_process
+from kam_metrics.present import upload
 from kam_metrics.present.upload import UploadOutcome
 
 # Below this size a file is read in the server itself: it holds the GIL for well under a second, while
@@ -49,8 +50,14 @@ def try_ingest(
     progress: Callable[[float, str], None] | None = None,
     in_process_bytes: int = IN_PROCESS_BYTES,
 ) -> UploadOutcome:
-    """ingest_bytes that turns an unreadable file into an outcome (the batch's other files are still stored)."""
+    """ingest_bytes that turns an unreadable file into an outcome (the batch's other files are still stored); an
+    unsupported type is refused before anything is read, and a repeat names the upload it repeats, exactly as
+    kam_metrics.present.upload.try_ingest does."""
+    if not upload.accepted(name):
+        return UploadOutcome(file=name, error_code="type")
+    repeat = upload.earlier_upload(store.uploads(), upload.sha256(data))
     try:
-        return UploadOutcome(file=name, result=ingest_bytes(store, name, data, progress, in_process_bytes))
+        result = ingest_bytes(store, name, data, progress, in_process_bytes)
+        return UploadOutcome(file=name, result=result, repeat_of=repeat)
     except UnreadableFile as e:
         return UploadOutcome(file=name, error_code=e.code, error_values=dict(e.values))

@@ -20,7 +20,7 @@ from kam_metrics.engine.report import Results, describe_problems, describe_warni
 from kam_metrics.i18n import t
 from kam_metrics.ingest.reader import CSV_EXTENSIONS, EXCEL_EXTENSIONS, UnreadableFile
 from kam_metrics.ingest.store import IngestResult, Store
-from kam_metrics.present.format import mask_text, money, shown, stamp, word
+from kam_metrics.present.format import day, mask_text, money, shown, stamp, word
 
 COUNTS = ["read", "accepted", "duplicates", "rejected", "warnings"]
 ACCEPTED = EXCEL_EXTENSIONS + CSV_EXTENSIONS
@@ -179,18 +179,26 @@ def unreadable_text(outcome: UploadOutcome, lang: str) -> str:
 
 
 def upload_summary(result: IngestResult, lang: str) -> str:
-    """``2026-W37_周报.xlsx: 6 sheets, 1,234 rows read, 1,230 accepted (12 duplicates), 4 rejected, 1 warning``."""
+    """``2026-W37_周报.xlsx: 6 sheets, 1,234 rows read, 1,230 accepted (12 duplicates), 4 rejected, 1 warning``,
+    then the upload's data date (SPEC §2: the card shows it, so a mistyped year stands out)."""
     total = {k: sum(getattr(c, k) for c in result.sheets) for k in COUNTS}
-    return t("ui.upload.summary", lang, file=result.file, sheets=len(result.sheets), **total)
+    text = t("ui.upload.summary", lang, file=result.file, sheets=len(result.sheets), **total)
+    if result.data_date is not None:
+        text += t("ui.upload.data_date", lang, date=day(result.data_date))
+    return text
+
+
+SHEET_COUNTS = ["read", "accepted", "duplicates", "superseded", "rejected", "warnings"]
 
 
 def sheet_counts(result: IngestResult, lang: str) -> pd.DataFrame:
-    """Per recognised sheet of one upload: kind (as a word) and read / accepted / duplicates / rejected / warnings."""
+    """Per recognised sheet of one upload: kind (as a word) and read / accepted / duplicates / superseded (rows
+    that lose to a stored row of a later data date, SPEC §2) / rejected / warnings."""
     rows = [
-        {"sheet": c.sheet, "kind": word("kind", c.kind, lang), **{k: getattr(c, k) for k in COUNTS}}
+        {"sheet": c.sheet, "kind": word("kind", c.kind, lang), **{k: getattr(c, k) for k in SHEET_COUNTS}}
         for c in result.sheets
     ]
-    return shown(rows, ["sheet", "kind", *COUNTS], lang)
+    return shown(rows, ["sheet", "kind", *SHEET_COUNTS], lang)
 
 
 def upload_notes(result: IngestResult, lang: str) -> list[str]:

@@ -249,14 +249,14 @@ def test_clearing_the_sample_from_its_banner_asks_first(page, sample_server):
     # Needs the sample banner (dashboard/sidebar.py) to call dashboard.danger.confirm_clear_sample().
     open_page(page, sample_server, "/upload")
     rows = ledger_count(page)
-    page.get_by_role("button", name=t("ui.sample.clear", "zh")).click()
+    page.get_by_role("button", name=t("ui.sample.clear", "zh"), exact=True).first.click()
     dialog = page.get_by_role("dialog")
     dialog.get_by_text(t("ux.sample.clear_confirm", "zh", n=rows)).wait_for()
     assert ledger_count(page) == rows
     dialog.get_by_role("button", name=t("ux.cancel", "zh")).click()
     wait_idle(page)
     assert ledger_count(page) == rows
-    page.get_by_role("button", name=t("ui.sample.clear", "zh")).click()
+    page.get_by_role("button", name=t("ui.sample.clear", "zh"), exact=True).first.click()
     page.get_by_role("dialog").get_by_role("button", name=t("ux.sample.clear_yes", "zh")).click()
     page.get_by_text(t("ui.upload.ledger_empty", "zh")).wait_for()
 
