@@ -9,6 +9,7 @@ on the machine and its load. The test asserts only that both sessions finish wit
 from __future__ import annotations
 
 import json
+import os
 import re
 import statistics
 import time
@@ -21,7 +22,16 @@ from kam_metrics.present import sample
 from tests.browser.support import ROOT, SLOW, VIEWPORT, Server, open_page, wait_idle
 from tests.data.bad.make_corpus import EXCEL_MAX_ROWS, max_rows
 
-pytestmark = [pytest.mark.browser, pytest.mark.slow]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.slow,
+    # A measurement, not a pass/fail test (targets are reported in docs/, never asserted): it uploads Excel's
+    # largest workbook through the page for minutes, so it runs when asked for, e.g. after a change to uploads.
+    pytest.mark.skipif(
+        os.environ.get("KAM_MEASURE_STALL") != "1",
+        reason="the upload-stall measurement runs with KAM_MEASURE_STALL=1 (it takes minutes)",
+    ),
+]
 
 REPORT = Path("/tmp/kam_metrics_stall.json")
 UPLOAD_TIMEOUT = 900  # s: the upload itself, on a busy 2-core machine
