@@ -12,6 +12,7 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import store_status
+from kam_metrics.access.roles import LOCAL, Viewer
 from kam_metrics.contract.rules import Rules, RulesError, RuleSet, parse_ruleset_text
 from kam_metrics.engine import report
 from kam_metrics.engine.report import Results
@@ -36,6 +37,13 @@ def lang() -> str:
 def tr(key: str, **values: object) -> str:
     """The UI word for ``key`` in the chosen language."""
     return t(key, lang(), **values)
+
+
+# -- who is signed in ---------------------------------------------------------------------------
+def viewer() -> Viewer:
+    """The Viewer every core call of this browser session is made for: the signed-in account, or local mode."""
+    value = st.session_state.get("viewer")
+    return value if isinstance(value, Viewer) else LOCAL
 
 
 # -- store and results ---------------------------------------------------------------------------
