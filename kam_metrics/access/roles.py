@@ -47,15 +47,17 @@ PAGES: dict[str, tuple[str, ...]] = {
         "weekly",
         "attribution",
         "commissions",
+        "disputes",
+        "close",
         "check",
         "upload",
         "rules",
         "accounts",
         "audit",
     ),
-    FINANCE: ("overview", "weekly", "attribution", "commissions"),
-    TEAM_LEAD: ("overview", "weekly", "attribution", "commissions", "check"),
-    KAM: ("mine", "check"),
+    FINANCE: ("overview", "weekly", "attribution", "commissions", "close"),
+    TEAM_LEAD: ("overview", "weekly", "attribution", "commissions", "disputes", "check"),
+    KAM: ("mine", "disputes", "check"),
 }
 ALL_PAGES: tuple[str, ...] = tuple(dict.fromkeys(p for pages in PAGES.values() for p in pages))
 
