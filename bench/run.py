@@ -144,7 +144,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--steps",
         default="all",
-        help="comma-separated steps or groups (read, ingest, recompute, export, pages)",
+        help="comma-separated steps or groups (read, ingest, recompute, export, pages, peer)",
     )
     ap.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="markdown report (default docs/benchmarks.md)"
