@@ -249,3 +249,19 @@ def test_account_changes_are_audited_with_the_director_and_never_the_password(bo
     ]
     text = " ".join(audit.entries(boss)["details"])
     assert PW not in text and "another password" not in text and "argon2" not in text
+
+
+def test_a_read_only_store_lets_its_accounts_sign_in_and_refuses_the_rest_recording_nothing(boss, tmp_path):
+    from kam_metrics.ingest.store import Store
+
+    boss.close()
+    viewing = Store(tmp_path / "kam.duckdb", read_only=True)
+    try:
+        assert accounts.sign_in(viewing, "boss@example.com", PW, now=T0).role == "director"
+        assert (
+            refused(accounts.sign_in, viewing, "boss@example.com", "nope", now=T0).code
+            == "access.bad_credentials"
+        )
+        assert len(audit.entries(viewing)) == 1  # the user_add only
+    finally:
+        viewing.close()
