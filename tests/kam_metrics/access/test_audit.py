@@ -239,31 +239,42 @@ def test_the_workbook_writes_every_text_cell_as_text_never_a_formula(store):
         assert all(cell.data_type == "s" for cell in sheet[2][1:])
 
 
-def test_a_v4_store_upgrades_to_five_keeping_its_data(tmp_path):
-    """A store as schema 4 left it (the v5 tables absent, version 4) opens, upgrades in place and keeps its rows."""
-    path = tmp_path / "kam.duckdb"
-    store = Store(path)
-    store.ingest(
-        csv(tmp_path, "roster", [{"kam": "张三", "team": "一组", "start_date": "2026-09-07"}], "roster")
-    )
-    decisions.adjudicate(store, "lead", verdict="valid", reason="纸质单", by="cli:old", **LEAD)
-    cur = store.cursor()
-    for table in ("accounts", "sign_in_failures", "sessions", "audit_log"):
-        cur.execute(f"drop table {table}")
-    cur.execute("update meta set value = '4' where key = 'schema_version'")
-    store.close()
-    again = Store(path)
+def test_a_v4_store_written_by_main_upgrades_to_five_keeping_its_data(tmp_path):
+    """tests/data/stores/v4: schema 4 as main wrote it (see its README); it opens, upgrades in place, keeps its rows
+    and decisions, and its later changes are audited."""
+    import shutil
+
+    shutil.copytree(Path(__file__).resolve().parents[2] / "data" / "stores" / "v4", tmp_path / "v4")
+    store = Store(tmp_path / "v4" / "kam.duckdb")
     try:
-        cur = again.cursor()
+        cur = store.cursor()
         assert cur.execute("select value from meta where key = 'schema_version'").fetchall() == [("5",)]
-        assert again.counts()["roster"] == 1 and len(again.uploads()) == 1
-        assert decisions.stored_adjudications(again)["decided_by"].tolist() == ["cli:old"]
-        assert audit.entries(again).empty
-        again.undo(1)
-        assert entries(again) == [(CLI, "undo", "#1 roster.csv", {"upload_id": 1, "file": "roster.csv",
-                                                                  "rows_removed": 1})]  # fmt: skip
+        assert {k: v for k, v in store.counts().items() if v} == {
+            "roster": 1,
+            "leads": 1,
+            "rejected": 1,
+            "uploads": 2,
+        }
+        assert cur.execute("select kam, team from roster").fetchall() == [("张三", "一组")]
+        adjudication = decisions.stored_adjudications(store).iloc[0]
+        assert (adjudication["verdict"], adjudication["reason"], adjudication["decided_by"]) == (
+            "valid",
+            "纸质单",
+            "cli:main",
+        )
+        assert audit.entries(store).empty
+        assert [cur.execute(f"select count(*) from {t}").fetchall()[0][0]
+                for t in ("accounts", "sign_in_failures", "sessions")] == [0, 0, 0]  # fmt: skip
+        store.undo(2)
+        from kam_metrics.access import accounts
+
+        accounts.add(store, "lead1", "correct horse", "director")
+        assert entries(store) == [
+            (CLI, "undo", "#2 报备.csv", {"upload_id": 2, "file": "报备.csv", "rows_removed": 2}),
+            (CLI, "user_add", "lead1", {"role": "director", "name": "", "team": None, "kam": None}),
+        ]
     finally:
-        again.close()
+        store.close()
 
 
 def test_the_v1_store_upgrades_with_the_access_tables_empty(tmp_path):
@@ -280,3 +291,13 @@ def test_the_v1_store_upgrades_with_the_access_tables_empty(tmp_path):
         assert len(store.uploads()) > 0
     finally:
         store.close()
+
+
+def test_the_dashboards_upload_worker_audits_the_viewer_and_refuses_a_kam(store, tmp_path):
+    from kam_metrics.ingest.worker import ingest_in_process
+
+    path = csv(tmp_path, "roster", [{"kam": "张三", "team": "一组", "start_date": "2026-09-07"}], "roster")
+    with pytest.raises(Refused):
+        ingest_in_process(store, path, viewer=KAM)
+    ingest_in_process(store, path, viewer=BOSS)
+    assert [e[:3] for e in entries(store)] == [("boss", "upload", "roster.csv")]
