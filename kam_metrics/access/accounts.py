@@ -287,6 +287,10 @@ def sign_in(store, login: str, password: str, *, now: dt.datetime | None = None)
             if until is not None:
                 audit.record(cur, login, "sign_in_locked", login, {"until": until}, at=at)
             else:
+                # failures too old to count are dropped, so guessed logins cannot grow the table without end
+                cur.execute(
+                    "delete from sign_in_failures where failed_at <= ?", [at - FAILURE_WINDOW - LOCK_TIME]
+                )
                 cur.execute("insert into sign_in_failures values (?, ?)", [key(login), at])
                 until = locked_until(cur, login, at)
                 details = {"locked_until": until} if until is not None else {}

@@ -97,6 +97,8 @@ def test_user_passwd_sets_the_password_from_stdin_and_disable_stops_the_account(
     assert signs_in(db, "fin", "battery staple") == "finance"
     assert run("user", "disable", "--db", db, "fin").returncode == 0
     assert signs_in(db, "fin", "battery staple") == "access.bad_credentials"
+    assert run("user", "enable", "--db", db, "fin").stdout.strip() == "account fin enabled"
+    assert signs_in(db, "fin", "battery staple") == "finance"
     assert "last active director" in problem(run("user", "disable", "--db", db, "boss"))
     assert "no account 'ghost'" in problem(run("user", "disable", "--db", db, "ghost"))
 
