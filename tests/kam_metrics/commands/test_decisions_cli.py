@@ -4,8 +4,6 @@ remove, adjudications, dispute file|withdraw|accept|reject|list, and the adjudic
 from __future__ import annotations
 
 import getpass
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
@@ -13,20 +11,10 @@ import pytest
 
 from kam_metrics.contract.sheets import KINDS
 from tests.helpers import write_csv
+from tests.kam_metrics.test_cli import run
 
-ROOT = Path(__file__).resolve().parents[3]
 P = "13800000001"
 DEAL = {"salesperson": "李销售", "salesperson_commission": "4000"}
-
-
-def run(*args: object, lang: str = "en") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kam_metrics", "--lang", lang, *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture
