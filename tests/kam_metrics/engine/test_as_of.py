@@ -8,6 +8,8 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
+from kam_metrics.contract.results import RESULT_COLUMNS
+
 P, P2, P3 = "13800000001", "13900000002", "13700000003"
 NOV_15 = dt.date(2026, 11, 15)
 LINE = ["kam", "phone", "property", "type", "status", "kam_commission", "line", "month"]
@@ -88,14 +90,5 @@ def test_the_default_as_of_and_the_latest_date_given_compute_the_same_results(up
     default = compute()
     given = compute(default.as_of)
     assert default.as_of == dt.date(2026, 11, 12)
-    for name in (
-        "summary",
-        "weekly",
-        "statement",
-        "commissions",
-        "leads",
-        "visits",
-        "units",
-        "registrations",
-    ):
+    for name in RESULT_COLUMNS:
         pd.testing.assert_frame_equal(getattr(default, name), getattr(given, name), check_dtype=False)
