@@ -1,4 +1,4 @@
-"""Helpers shared by the tests: a real CSV file as a director would save it, the CLI as a child process."""
+"""Helpers shared by the tests: a deal row, a real CSV file as a director would save it, the CLI as a child process."""
 
 from __future__ import annotations
 
@@ -30,6 +30,18 @@ SPEC_SHEETS = {
     "adjudications": "id, kind, ref, verdict, kam, reason, decided_by, decided_at, dispute, orphaned",
     "rules": "key, value, effective_from",
 }
+
+
+def deal_row(phone: str, signed_at: str, prop: str, commission: str = "4000", **extra) -> dict:
+    """A row of the deals sheet sold by 李销售 (``extra``: other columns, e.g. status and cancelled_at)."""
+    return {
+        "signed_at": signed_at,
+        "phone": phone,
+        "property": prop,
+        "salesperson": "李销售",
+        "salesperson_commission": commission,
+        **extra,
+    }
 
 
 def write_csv(path: Path, kind: str, rows: list[dict]) -> Path:

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from kam_metrics.contract.results import RESULT_COLUMNS
+from tests.helpers import deal_row
 
 P, P2, P3 = "13800000001", "13900000002", "13700000003"
 NOV_15 = dt.date(2026, 11, 15)
@@ -26,8 +27,7 @@ def lead(at, phone=P, kam="张三"):
 
 
 def deal(signed_at, phone=P, prop="1-101", commission="4000", **extra):
-    return {"signed_at": signed_at, "phone": phone, "property": prop, "salesperson": "李销售",
-            "salesperson_commission": commission, **extra}  # fmt: skip
+    return deal_row(phone, signed_at, prop, commission, **extra)
 
 
 def lines(res):
