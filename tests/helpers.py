@@ -1,11 +1,16 @@
-"""Helpers shared by the tests: a real CSV file as a director would save it."""
+"""Helpers shared by the tests: a deal row, a real CSV file as a director would save it, the CLI as a child process."""
 
 from __future__ import annotations
 
 import csv
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 from kam_metrics.contract.sheets import KINDS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 # SPEC §7 (v1.2), transcribed from the spec's table (not from the code): sheet → columns, in order.
 SPEC_SHEETS = {
@@ -27,6 +32,18 @@ SPEC_SHEETS = {
 }
 
 
+def deal_row(phone: str, signed_at: str, prop: str, commission: str = "4000", **extra) -> dict:
+    """A row of the deals sheet sold by 李销售 (``extra``: other columns, e.g. status and cancelled_at)."""
+    return {
+        "signed_at": signed_at,
+        "phone": phone,
+        "property": prop,
+        "salesperson": "李销售",
+        "salesperson_commission": commission,
+        **extra,
+    }
+
+
 def write_csv(path: Path, kind: str, rows: list[dict]) -> Path:
     """A CSV as a director would save it: canonical Chinese headers of ``kind``, one row per dict.
 
@@ -39,3 +56,26 @@ def write_csv(path: Path, kind: str, rows: list[dict]) -> Path:
         for r in rows:
             w.writerow(["" if r.get(fld.name) is None else r.get(fld.name) for fld in fields])
     return path
+
+
+def run_cli(
+    *args: object,
+    lang: str | None = None,
+    env: dict | None = None,
+    timeout: float = 600,
+    make_db_folder: bool = True,
+) -> subprocess.CompletedProcess:
+    """``python -m kam_metrics [--lang LANG] ARGS`` from the repository root, as a child process (text output).
+
+    ``env`` adds to this process's environment. A store is created only in an existing folder (the CLI refuses a
+    typo'd one), so the folder of a ``--db`` is made first unless ``make_db_folder`` is false."""
+    if make_db_folder and "--db" in args:
+        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(
+        [sys.executable, "-m", "kam_metrics", *(("--lang", lang) if lang else ()), *map(str, args)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )

@@ -1,12 +1,13 @@
 """Sub-commands of the command line by area (SPEC §11): each module has add_parsers(subparsers) and run(args, lang).
 
-The helpers below are what every area shares: who acts, one line per problem, and opening an existing store.
+The helpers below are what every area shares: who acts, one line per problem, and running on an existing store.
 """
 
 from __future__ import annotations
 
 import getpass
 import sys
+from collections.abc import Callable
 
 from kam_metrics.i18n import t
 
@@ -40,3 +41,23 @@ def open_store(args, lang: str):
     except Exception as e:
         fail(lang, args.command, one_line(e))
     return None
+
+
+def run_on_store(
+    args, lang: str, body: Callable, refused: type[Exception] | None = None, refused_code: int = 2
+) -> int:
+    """``body(store, args, lang)`` on the existing store, closed afterwards; every failure is one line on stderr.
+
+    ``refused`` is the area's own refusal (it words itself with ``message(lang)``) and exits ``refused_code``;
+    a missing store or any other error exits 2 (never a traceback)."""
+    store = open_store(args, lang)
+    if store is None:
+        return 2
+    try:
+        return body(store, args, lang)
+    except Exception as e:
+        if refused is not None and isinstance(e, refused):
+            return fail(lang, args.command, e.message(lang), code=refused_code)
+        return fail(lang, args.command, one_line(e))
+    finally:
+        store.close()

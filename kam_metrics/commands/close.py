@@ -7,7 +7,7 @@ import datetime as dt
 import sys
 from pathlib import Path
 
-from kam_metrics.commands import by, fail, one_line, open_store
+from kam_metrics.commands import by, run_on_store
 from kam_metrics.i18n import t
 
 COMMANDS = ("close", "reopen", "closes")
@@ -42,38 +42,32 @@ def run(args, lang: str) -> int | None:
     """Run a close command; None when ``args`` is another area's command."""
     if args.command not in COMMANDS:
         return None
+    from kam_metrics.ingest import closes
+
+    return run_on_store(args, lang, _run, refused=closes.CloseRefused, refused_code=1)
+
+
+def _run(store, args, lang: str) -> int:
     from kam_metrics.contract.rules import RulesError, load_ruleset
     from kam_metrics.ingest import closes
 
-    store = open_store(args, lang)
-    if store is None:
-        return 2
-    try:
-        if args.command == "close":
-            try:
-                rules = load_ruleset(args.rules) if args.rules else None
-            except RulesError as e:
-                print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
-                return 2
-            done = closes.close_month(store, args.month, by(), rules, args.as_of)
-            print(
-                t("close.closed", lang, **{k: done[k] for k in ("month", "close_id", "items", "adjustments")})
-            )
-            if done["implicit"]:
-                print(t("close.closed_implicit", lang, months=", ".join(done["implicit"])))
-        elif args.command == "reopen":
-            latest = closes.reopen_month(store, args.month, args.reason, by())
-            key = "close.reopened" if latest else "close.reopened_none"
-            print(t(key, lang, month=args.month, latest=latest))
-        else:
-            _print_closes(closes.closes(store), lang)
-        return 0
-    except closes.CloseRefused as e:
-        return fail(lang, args.command, e.message(lang), code=1)
-    except Exception as e:  # never a traceback
-        return fail(lang, args.command, one_line(e))
-    finally:
-        store.close()
+    if args.command == "close":
+        try:
+            rules = load_ruleset(args.rules) if args.rules else None
+        except RulesError as e:
+            print(t("cli.rules_error", lang, file=args.rules, reason=e), file=sys.stderr)
+            return 2
+        done = closes.close_month(store, args.month, by(), rules, args.as_of)
+        print(t("close.closed", lang, **{k: done[k] for k in ("month", "close_id", "items", "adjustments")}))
+        if done["implicit"]:
+            print(t("close.closed_implicit", lang, months=", ".join(done["implicit"])))
+    elif args.command == "reopen":
+        latest = closes.reopen_month(store, args.month, args.reason, by())
+        key = "close.reopened" if latest else "close.reopened_none"
+        print(t(key, lang, month=args.month, latest=latest))
+    else:
+        _print_closes(closes.closes(store), lang)
+    return 0
 
 
 def _print_closes(frame, lang: str) -> None:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kam_metrics.commands import by, fail, one_line, open_store
+from kam_metrics.commands import by, run_on_store
 from kam_metrics.contract.codes import DISPUTE_STATES
 from kam_metrics.i18n import t
 
@@ -99,23 +99,18 @@ def _key(args, kind: str) -> dict:
     return {"phone": args.phone, "property": args.property, "signed": args.signed}
 
 
+def _deal_kam(args, kind: str) -> str | None:
+    """The KAM a deal's verdict names (for lead, visit and unit, --kam is part of the row's key instead)."""
+    return args.kam if kind == "deal" else None
+
+
 def run(args, lang: str) -> int | None:
     """Run one of COMMANDS (None for any other command): one line per problem on stderr, exit 2."""
     if args.command not in COMMANDS:
         return None
     from kam_metrics.ingest import decisions
 
-    store = open_store(args, lang)
-    if store is None:
-        return 2
-    try:
-        return _run(store, args, lang)
-    except decisions.DecisionError as e:
-        return fail(lang, args.command, e.message(lang))
-    except Exception as e:  # never a traceback
-        return fail(lang, args.command, one_line(e))
-    finally:
-        store.close()
+    return run_on_store(args, lang, _run, refused=decisions.DecisionError)
 
 
 def _warn(warning: str | None, lang: str) -> None:
@@ -139,33 +134,25 @@ def _run(store, args, lang: str) -> int:
             decisions.remove_adjudication(store, args.adjudication_id, by(), args.reason)
             print(t("decisions.removed", lang, id=args.adjudication_id))
             return 0
-        made, warning = decisions.adjudicate(
+        verdict = {"verdict": args.verdict, "verdict_kam": _deal_kam(args, kind)}
+        return _decide_row(
+            decisions.adjudicate,
+            "decisions.adjudicated",
             store,
+            args,
             kind,
-            verdict=args.verdict,
-            verdict_kam=args.kam if kind == "deal" else None,
+            lang,
             reason=args.reason,
-            by=by(),
-            **_key(args, kind),
+            **verdict,
         )
-        print(t("decisions.adjudicated", lang, id=made))
-        _warn(warning, lang)
-        return 0
     action = args.dispute_action
     if action == "file":
         kind = args.dispute_kind
-        filed, warning = decisions.file(
-            store,
-            kind,
-            asked_verdict=args.verdict,
-            asked_kam=args.kam if kind == "deal" else None,
-            note=args.note,
-            by=by(),
-            **_key(args, kind),
+        asked = {"asked_verdict": args.verdict, "asked_kam": _deal_kam(args, kind)}
+        return _decide_row(
+            decisions.file, "decisions.filed", store, args, kind, lang, note=args.note, **asked
         )
-        print(t("decisions.filed", lang, id=filed))
-        _warn(warning, lang)
-    elif action == "withdraw":
+    if action == "withdraw":
         decisions.withdraw(store, args.dispute_id, by())
         print(t("decisions.withdrawn", lang, id=args.dispute_id))
     elif action == "accept":
@@ -188,4 +175,13 @@ def _run(store, args, lang: str) -> int:
     else:
         frame = decisions.disputes(store, args.state).drop(columns=["story"])
         print(frame.to_string(index=False) if len(frame) else t("decisions.none", lang))
+    return 0
+
+
+def _decide_row(call, done: str, store, args, kind: str, lang: str, **fields) -> int:
+    """Adjudicate or file a dispute on the row the options name (``call`` is decisions.adjudicate or .file):
+    print the new id with ``done``, then the warning the call returned, if any."""
+    made, warning = call(store, kind, by=by(), **fields, **_key(args, kind))
+    print(t(done, lang, id=made))
+    _warn(warning, lang)
     return 0

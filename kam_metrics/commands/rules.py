@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from kam_metrics.commands import by, fail, one_line, open_store
+from kam_metrics.commands import by, run_on_store
 from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import t
 
@@ -31,8 +31,6 @@ def run(args: argparse.Namespace, lang: str) -> int | None:
     """Run a `rules` command; None when ``args`` is another command."""
     if args.command != "rules":
         return None
-    from kam_metrics.ingest import rules_table
-
     ruleset = None
     if args.rules_action == "set":
         try:  # validated before the store is touched
@@ -41,17 +39,16 @@ def run(args: argparse.Namespace, lang: str) -> int | None:
             for problem in e.problems:
                 print(t("cli.rules_error", lang, file=args.file, reason=problem), file=sys.stderr)
             return 2
-    store = open_store(args, lang)
-    if store is None:
-        return 2
-    try:
-        if ruleset is None:
-            sys.stdout.write(rules_table.stored_rules(store).to_toml())
-        else:
-            rules_table.set_rules(store, ruleset, by())
-            print(t("cli.rules_set", lang, file=args.file, changes=len(ruleset.changes)))
-        return 0
-    except Exception as e:  # never a traceback (stored rules a newer version wrote, a locked file…)
-        return fail(lang, "rules", one_line(e))
-    finally:
-        store.close()
+    return run_on_store(args, lang, lambda store, args, lang: _write(store, args, lang, ruleset))
+
+
+def _write(store, args, lang: str, ruleset) -> int:
+    """Print the stored rules (``ruleset`` None) or replace them with ``ruleset``."""
+    from kam_metrics.ingest import rules_table
+
+    if ruleset is None:
+        sys.stdout.write(rules_table.stored_rules(store).to_toml())
+    else:
+        rules_table.set_rules(store, ruleset, by())
+        print(t("cli.rules_set", lang, file=args.file, changes=len(ruleset.changes)))
+    return 0

@@ -13,6 +13,7 @@ import pyarrow as pa
 from kam_metrics import sql
 from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
+from kam_metrics.engine.frames import column_rows
 
 QUOTAS = ("units", "batches", "numbers")
 WEEKLY_COLUMNS = list(RESULT_COLUMNS["weekly"])
@@ -130,13 +131,8 @@ def assess(
             put(value)
         return streak, flag
 
-    for kam, team, start_value, end_value, activity in zip(
-        kams["kam"].tolist(),
-        kams["team"].tolist(),
-        kams["start_date"].tolist(),
-        kams["end_date"].tolist(),
-        kams["first_activity"].tolist(),
-        strict=True,
+    for kam, team, start_value, end_value, activity in column_rows(
+        kams, "kam", "team", "start_date", "end_date", "first_activity"
     ):
         start_date = _date(start_value)
         end_date = _date(end_value)

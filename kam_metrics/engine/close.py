@@ -12,6 +12,7 @@ import duckdb
 import pandas as pd
 
 from kam_metrics.contract.results import RESULT_COLUMNS
+from kam_metrics.engine.frames import column_rows
 
 ZERO = Decimal("0.00")
 KINDS = ("commission", "clawback", "fine")
@@ -90,27 +91,14 @@ def now_items(commissions: pd.DataFrame, weekly: pd.DataFrame, keep) -> dict[tup
     found: dict[tuple, Decimal] = {}
     lines = commissions[commissions["kam"].notna() & (commissions["type"] != "unattributed")]
     lines = lines[lines["month"].map(keep).astype(bool)] if len(lines) else lines
-    for kam, month, line, prop, phone, signed, amount in zip(
-        lines["kam"].tolist(),
-        lines["month"].tolist(),
-        lines["line"].tolist(),
-        lines["property"].tolist(),
-        lines["phone"].tolist(),
-        lines["signed_date"].tolist(),
-        lines["kam_commission"].tolist(),
-        strict=True,
+    for kam, month, line, prop, phone, signed, amount in column_rows(
+        lines, "kam", "month", "line", "property", "phone", "signed_date", "kam_commission"
     ):
         kind = "commission" if line == "commission" else "clawback"
         found[(month, kam, kind, deal_ref(prop, phone, signed))] = amount if kind == "commission" else -amount
     if not weekly.empty:
         assessed = weekly[~weekly["in_progress"].astype(bool)]
-        for kam, week, start, fine in zip(
-            assessed["kam"].tolist(),
-            assessed["week"].tolist(),
-            assessed["week_start"].tolist(),
-            assessed["fine"].tolist(),
-            strict=True,
-        ):
+        for kam, week, start, fine in column_rows(assessed, "kam", "week", "week_start", "fine"):
             month = (start + dt.timedelta(days=6)).strftime("%Y-%m")
             if keep(month):
                 found[(month, kam, "fine", week)] = fine
@@ -189,13 +177,8 @@ def settle(
         return c
 
     later = statement[statement["month"] > frozen.latest]
-    for kam, month, commission, clawback, fines in zip(
-        later["kam"].tolist(),
-        later["month"].tolist(),
-        later["commission"].tolist(),
-        later["clawback"].tolist(),
-        later["fines"].tolist(),
-        strict=True,
+    for kam, month, commission, clawback, fines in column_rows(
+        later, "kam", "month", "commission", "clawback", "fines"
     ):
         c = cell(kam, month, False)
         c["commission"], c["clawback"], c["fines"] = commission, clawback, fines
@@ -249,15 +232,7 @@ def _summary(summary: pd.DataFrame, statement: pd.DataFrame, teams: dict[str, st
     """The summary with every total the sum of the KAM's statement rows; a KAM holding only frozen or adjusted
     rows (their data undone since) is added so the totals still add up."""
     totals: dict[str, list[Decimal]] = {}
-    for kam, *money in zip(
-        statement["kam"].tolist(),
-        statement["commission"].tolist(),
-        statement["clawback"].tolist(),
-        statement["fines"].tolist(),
-        statement["adjustments"].tolist(),
-        statement["net"].tolist(),
-        strict=True,
-    ):
+    for kam, *money in column_rows(statement, "kam", "commission", "clawback", "fines", "adjustments", "net"):
         m = totals.setdefault(kam, [ZERO] * 5)
         for i, value in enumerate(money):
             m[i] += value

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pandas as pd
 
 from kam_metrics.contract.results import RESULT_COLUMNS
+from kam_metrics.engine.frames import column_rows
 
 STATEMENT_COLUMNS = list(RESULT_COLUMNS["statement"])
 SUMMARY_COLUMNS = list(RESULT_COLUMNS["summary"])
@@ -25,13 +26,7 @@ def monthly(commissions: pd.DataFrame, weekly: pd.DataFrame, teams: dict[str, st
 
     # Columns as lists and one pass over the rows: a million-lead store has tens of thousands of lines.
     attributed = commissions[commissions["kam"].notna() & (commissions["type"] != "unattributed")]
-    for kam, month, line, amount in zip(
-        attributed["kam"].tolist(),
-        attributed["month"].tolist(),
-        attributed["line"].tolist(),
-        attributed["kam_commission"].tolist(),
-        strict=True,
-    ):
+    for kam, month, line, amount in column_rows(attributed, "kam", "month", "line", "kam_commission"):
         c = cell(kam, month)
         if line == "commission":
             c["commission"] += amount
@@ -39,9 +34,7 @@ def monthly(commissions: pd.DataFrame, weekly: pd.DataFrame, teams: dict[str, st
             c["clawback"] -= amount
     assessed = weekly[~weekly["in_progress"].astype(bool)] if not weekly.empty else weekly
     month_of: dict = {}
-    for kam, start, fine in zip(
-        assessed["kam"].tolist(), assessed["week_start"].tolist(), assessed["fine"].tolist(), strict=True
-    ):
+    for kam, start, fine in column_rows(assessed, "kam", "week_start", "fine"):
         month = month_of.get(start)
         if month is None:
             month = month_of[start] = (start + pd.Timedelta(days=6)).strftime("%Y-%m")
@@ -65,31 +58,19 @@ def summary(kams: pd.DataFrame, weekly: pd.DataFrame, statement: pd.DataFrame) -
     # One pass over the weekly rows and one over the statement rows (not one filter per KAM).
     weeks: dict[str, list] = {}  # kam -> [weeks assessed, weeks met, last streak, last flag]
     if not assessed.empty:
-        for kam, met, streak, flag in zip(
-            assessed["kam"].tolist(),
-            assessed["met"].tolist(),
-            assessed["missed_streak"].tolist(),
-            assessed["flag"].tolist(),
-            strict=True,
-        ):
+        for kam, met, streak, flag in column_rows(assessed, "kam", "met", "missed_streak", "flag"):
             w = weeks.setdefault(kam, [0, 0, 0, ""])
             w[0] += 1
             w[1] += int(met)
             w[2], w[3] = int(streak), flag
     totals: dict[str, list[Decimal]] = {}  # kam -> [commission, clawback, fines]
-    for kam, commission, clawback, fines in zip(
-        statement["kam"].tolist(),
-        statement["commission"].tolist(),
-        statement["clawback"].tolist(),
-        statement["fines"].tolist(),
-        strict=True,
-    ):
+    for kam, commission, clawback, fines in column_rows(statement, "kam", "commission", "clawback", "fines"):
         m = totals.setdefault(kam, [ZERO, ZERO, ZERO])
         m[0] += commission
         m[1] += clawback
         m[2] += fines
     rows = []
-    for kam, team in zip(kams["kam"].tolist(), kams["team"].tolist(), strict=True):
+    for kam, team in column_rows(kams, "kam", "team"):
         assessed_weeks, met, streak, flag = weeks.get(kam, (0, 0, 0, ""))
         commission, clawback, fines = totals.get(kam, (ZERO, ZERO, ZERO))
         rows.append(

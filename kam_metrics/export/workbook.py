@@ -33,9 +33,20 @@ from kam_metrics.export.sheets import (
 from kam_metrics.export.words import code_words, text_columns
 from kam_metrics.i18n import column_label, t
 
-__all__ = ["EXCEL_MAX_ROWS", "SHEETS", "sheet_columns", "sheet_frames", "sheet_titles", "write_workbook"]
+__all__ = [
+    "EXCEL_MAX_ROWS",
+    "KAM_SHEETS",
+    "SHEETS",
+    "sheet_columns",
+    "sheet_frames",
+    "sheet_titles",
+    "write_workbook",
+]
 
 EXCEL_MAX_ROWS = 1_048_576  # rows of an Excel sheet, the header row included
+# The sheets of one KAM's workbook that keep that KAM's rows: every sheet with a kam column. The rejected and
+# warnings sheets (upload problems, no KAM) are emptied; the rules sheet is the same for everyone.
+KAM_SHEETS = tuple(sheet for sheet, columns in SHEETS.items() if "kam" in dict(columns))
 
 
 def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> dict[str, pd.DataFrame]:
@@ -75,20 +86,10 @@ def sheet_frames(results: Results, lang: str = "zh", kam: str | None = None) -> 
         ),
     }
     if kam is not None:
-        for name in (
-            "summary",
-            "weekly",
-            "statement",
-            "commissions",
-            "leads",
-            "visits",
-            "units",
-            "adjustments",
-        ):
+        for name in KAM_SHEETS:
             frames[name] = frames[name][frames[name]["kam"] == kam]
         frames["rejected"] = frames["rejected"].iloc[0:0]
         frames["warnings"] = frames["warnings"].iloc[0:0]
-        frames["adjudications"] = frames["adjudications"][frames["adjudications"]["kam"] == kam]
     return {sheet: code_words(sheet, frame, lang) for sheet, frame in frames.items()}
 
 

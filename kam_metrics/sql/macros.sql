@@ -26,3 +26,13 @@ create or replace temp macro reported_too_late(minutes, visited_at, visit_date_o
     case when visit_date_only then least(first_timed_at::date, first_date_only_day) < visited_at::date
          else first_timed_at <= visited_at - to_minutes(minutes::bigint) or first_date_only_day < visited_at::date end,
     false);
+-- SPEC §2 "latest upload wins": of the rows of ``rows`` (a stored table's name) sharing the columns
+-- ``natural_key``, the one of the latest data date, then upload, sheet and row; its columns as stored.
+create or replace temp macro latest_upload_wins(rows, natural_key) as table
+  select * exclude (nth) from (
+    select r.*,
+           row_number() over (partition by row(*columns(natural_key))
+                              order by u.data_date desc nulls last, r.upload_id desc,
+                                       r.sheet_no desc nulls last, r.row_no desc) as nth
+    from query_table(rows) r join uploads u using (upload_id)
+  ) where nth = 1;

@@ -6,12 +6,15 @@ from __future__ import annotations
 import importlib.util
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -142,6 +145,20 @@ class Server:
             self.proc.wait(timeout=10)
         except ProcessLookupError:
             pass
+
+
+@contextmanager
+def serving(folder: Path, db: Path | None = None) -> Iterator[Server]:
+    """A started, healthy server with its files in ``folder`` (its store a copy of the file ``db`` when given),
+    stopped on leaving, whatever happened."""
+    server = Server(folder)
+    if db is not None:
+        shutil.copy(db, server.db)
+    server.start()
+    try:
+        yield server.wait_ready()
+    finally:
+        server.stop()
 
 
 # -- the page ------------------------------------------------------------------------------------

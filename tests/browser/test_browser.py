@@ -9,7 +9,6 @@ $KAM_SCREENSHOTS). Skipped when Playwright or /usr/bin/chromium is missing, exce
 from __future__ import annotations
 
 import re
-import shutil
 from decimal import Decimal
 from pathlib import Path
 from urllib.parse import parse_qs, urlparse
@@ -20,7 +19,7 @@ from kam_metrics.contract.rules import rules_from_dict
 from kam_metrics.engine import report
 from kam_metrics.i18n import column_label, t
 from kam_metrics.ingest.store import Store
-from kam_metrics.present import commissions, common, customer, format, overview, rules, sample, upload, weekly
+from kam_metrics.present import commissions, common, customer, format, overview, rules, upload, weekly
 from tests.browser.support import (
     SLOW,
     VIEWPORT,
@@ -33,6 +32,7 @@ from tests.browser.support import (
     read_grid,
     read_table,
     screenshot,
+    serving,
     wait_idle,
 )
 
@@ -71,40 +71,14 @@ def page(context, request, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def empty_server(tmp_path_factory, browser):
-    server = Server(tmp_path_factory.mktemp("empty-server")).start()
-    server.uploaded = False  # set once the two sample weeks went in through the uploader
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, browser):
-    """The bundled sample in a store of this process, and the engine's results on it (default rules)."""
-    store = Store(tmp_path_factory.mktemp("engine") / "kam.duckdb")
-    sample.load_sample(store)
-    yield store, report.compute(store)
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def sample_server(tmp_path_factory, engine):
-    """A server on a copy of the engine's store."""
-    store, _ = engine
-    server = Server(tmp_path_factory.mktemp("sample-server"))
-    store.cursor().execute("CHECKPOINT")
-    shutil.copy(store.path, server.db)
-    server.start()
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
+    with serving(tmp_path_factory.mktemp("empty-server")) as server:
+        server.uploaded = False  # set once the two sample weeks went in through the uploader
+        yield server
 
 
 @pytest.fixture
-def results(engine):
-    return engine[1]
+def results(sample_engine):
+    return sample_engine[1]
 
 
 def upload_two_weeks(page, server: Server) -> None:
@@ -337,10 +311,12 @@ def test_switching_to_english_shows_english_labels(page, sample_server, results)
     screenshot(page, "overview_en")
 
 
-def test_rules_what_if_shows_the_engines_totals_under_the_edited_rule(page, sample_server, engine, results):
+def test_rules_what_if_shows_the_engines_totals_under_the_edited_rule(
+    page, sample_server, sample_engine, results
+):
     from playwright.sync_api import expect
 
-    store, _ = engine
+    store, _ = sample_engine
     now_units = results.rules.targets.units
     edited = rules_from_dict({"targets": {"units": now_units + 2}})
     then = report.compute(store, edited)

@@ -19,9 +19,9 @@ import pytest
 from tests.browser.support import (
     SLOW,
     VIEWPORT,
-    Server,
     free_port,
     open_page,
+    serving,
     wait_idle,
 )
 from tests.helpers import write_csv
@@ -82,11 +82,8 @@ def names(listener) -> dict[str, str]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, browser):
-    server = Server(tmp_path_factory.mktemp("hostile")).start()
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
+    with serving(tmp_path_factory.mktemp("hostile")) as server:
+        yield server
 
 
 def _live_elements(page, port: int) -> list[str]:

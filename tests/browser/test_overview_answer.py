@@ -5,40 +5,15 @@ The expectation comes from the engine run on the same store in this process (nev
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 
-from kam_metrics.engine import report
 from kam_metrics.export import workbook
 from kam_metrics.i18n import column_label, t
-from kam_metrics.ingest.store import Store
-from kam_metrics.present import sample
-from tests.browser.support import SLOW, VIEWPORT, Server, metrics, open_page, read_table, wait_idle
+from tests.browser.support import SLOW, VIEWPORT, metrics, open_page, read_table, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def engine(tmp_path_factory, browser):
-    store = Store(tmp_path_factory.mktemp("answer-engine") / "kam.duckdb")
-    sample.load_sample(store)
-    yield store, report.compute(store)
-    store.close()
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory, engine):
-    store, _ = engine
-    server = Server(tmp_path_factory.mktemp("answer-server"))
-    store.cursor().execute("CHECKPOINT")
-    shutil.copy(store.path, server.db)
-    server.start()
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
 
 
 @pytest.fixture
@@ -63,9 +38,9 @@ def weekly_sheet(results, tmp_path: Path) -> list[dict]:
 
 
 def test_the_first_screen_names_who_missed_the_last_complete_week_as_the_workbook_does(
-    page, server, engine, tmp_path
+    page, sample_server, sample_engine, tmp_path
 ):
-    _, results = engine
+    _, results = sample_engine
     weekly = results.weekly
     done = weekly[~weekly["in_progress"].astype(bool)].sort_values("week_start")
     week = done["week"].iloc[-1]
@@ -79,7 +54,7 @@ def test_the_first_screen_names_who_missed_the_last_complete_week_as_the_workboo
     no = {r[met] for r in sheet} - {t("ui.yes", "zh"), True}
     assert {r[kam] for r in sheet if r[wk] == week and r[met] in no} == missed
 
-    open_page(page, server, "/")
+    open_page(page, sample_server, "/")
     page.get_by_text(t("ui.overview.met", "zh", met=len(rows) - len(missed), kams=len(rows))).wait_for()
     shown = read_table(page, t("ui.col.change", "zh"), rowcount=len(missed))
     assert {r[t("ui.col.kam", "zh")] for r in shown["rows"]} == missed
@@ -102,23 +77,23 @@ def test_the_first_screen_names_who_missed_the_last_complete_week_as_the_workboo
 PAGES = ("/", "/weekly", "/attribution", "/commissions", "/upload", "/rules")
 
 
-def test_no_page_fetches_anything_from_another_host(page, server):
+def test_no_page_fetches_anything_from_another_host(page, sample_server):
     # The favicon was a ":material/…:" icon, which the browser fetched from fonts.gstatic.com.
     outside = []
     page.on(
         "request",
-        lambda r: None if r.url.startswith((server.url, "data:", "blob:")) else outside.append(r.url),
+        lambda r: None if r.url.startswith((sample_server.url, "data:", "blob:")) else outside.append(r.url),
     )
     for path in PAGES:
-        open_page(page, server, path)
+        open_page(page, sample_server, path)
     page.wait_for_timeout(1000)
     assert outside == []
     icon = page.evaluate("() => document.querySelector(\"link[rel*='icon']\")?.href ?? ''")
-    assert icon.startswith(server.url)
+    assert icon.startswith(sample_server.url)
 
 
-def test_a_language_switch_and_the_week_button_log_no_session_state_warning(page, server):
-    open_page(page, server, "/")
+def test_a_language_switch_and_the_week_button_log_no_session_state_warning(page, sample_server):
+    open_page(page, sample_server, "/")
     page.get_by_role("button", name=t("ui.overview.show_current", "zh")).click()
     wait_idle(page)
     page.locator("[data-testid='stSidebar']").get_by_text("English", exact=True).click()
@@ -126,8 +101,8 @@ def test_a_language_switch_and_the_week_button_log_no_session_state_warning(page
     wait_idle(page)
     page.get_by_role("button", name=t("ui.overview.show_last", "en")).click()
     wait_idle(page)
-    log = server.log.read_text(errors="replace")
-    assert "Session State API" not in log, server.log_tail()
+    log = sample_server.log.read_text(errors="replace")
+    assert "Session State API" not in log, sample_server.log_tail()
 
 
 def shown_as_of(sidebar, label: str) -> str:
@@ -139,18 +114,18 @@ def shown_as_of(sidebar, label: str) -> str:
     return f"{parts[0]:04d}-{parts[1]:02d}-{parts[2]:02d}"
 
 
-def test_the_language_and_the_as_of_date_survive_a_reload(page, server, engine):
+def test_the_language_and_the_as_of_date_survive_a_reload(page, sample_server, sample_engine):
     import datetime as dt
 
-    _, results = engine
-    open_page(page, server, "/weekly")
+    _, results = sample_engine
+    open_page(page, sample_server, "/weekly")
     sidebar = page.locator("[data-testid='stSidebar']")
     sidebar.get_by_text("English", exact=True).click()
     page.wait_for_function("() => location.search.includes('lang=en')")  # the switch writes the URL
     wait_idle(page)
 
     earlier = (results.as_of - dt.timedelta(days=10)).isoformat()
-    open_page(page, server, f"/weekly?lang=en&as_of={earlier}")  # a link or bookmark with both
+    open_page(page, sample_server, f"/weekly?lang=en&as_of={earlier}")  # a link or bookmark with both
     for _ in range(2):
         page.locator("h1").filter(has_text=t("ui.page.weekly", "en")).wait_for()
         wait_idle(page)
@@ -161,15 +136,18 @@ def test_the_language_and_the_as_of_date_survive_a_reload(page, server, engine):
         page.reload(wait_until="domcontentloaded")  # F5
 
 
-def test_a_deep_link_fails_no_request_but_streamlits_own_base_url_probe(page, server):
+def test_a_deep_link_fails_no_request_but_streamlits_own_base_url_probe(page, sample_server):
     # Streamlit's frontend finds the server's base URL by trying the page's path first
     # (/weekly/_stcore/health, /weekly/_stcore/host-config: 404 by design, see
     # streamlit/web/server/starlette/starlette_static_routes.py) and then its parent. Those two probes
     # are the only failures a deep link may cause: no asset, icon or link of ours is relative to the page.
     failed = []
-    page.on("response", lambda r: failed.append(r.url.removeprefix(server.url)) if r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: failed.append(r.url.removeprefix(sample_server.url)) if r.status >= 400 else None,
+    )
     for path in PAGES[1:]:
-        open_page(page, server, path)
+        open_page(page, sample_server, path)
     page.wait_for_timeout(500)
     probes = {f"{p}/_stcore/{end}" for p in PAGES[1:] for end in ("health", "host-config")}
     assert set(failed) <= probes, sorted(set(failed) - probes)

@@ -19,7 +19,7 @@ import pytest
 
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import sample
-from tests.browser.support import ROOT, SLOW, VIEWPORT, Server, open_page, wait_idle
+from tests.browser.support import ROOT, SLOW, VIEWPORT, Server, open_page, serving, wait_idle
 from tests.data.bad.make_corpus import EXCEL_MAX_ROWS, max_rows
 
 pytestmark = [
@@ -44,11 +44,8 @@ def server(tmp_path_factory, browser):
     store = Store(folder / "kam.duckdb")
     sample.load_sample(store)  # the other session's overview shows real results, as in use
     store.close()
-    server = Server(folder).start()
-    try:
-        yield server.wait_ready()
-    finally:
-        server.stop()
+    with serving(folder) as server:
+        yield server
 
 
 def _load(page, server: Server) -> float:

@@ -16,7 +16,7 @@ from kam_metrics.engine import report
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import sample, upload
-from tests.browser.support import SLOW, VIEWPORT, Server, open_page, read_table, wait_idle
+from tests.browser.support import SLOW, VIEWPORT, open_page, read_table, serving, wait_idle
 
 pytestmark = pytest.mark.browser
 
@@ -46,11 +46,8 @@ def server(tmp_path):
     """A server on an empty store of its own."""
     folder = tmp_path / "server"
     folder.mkdir()
-    s = Server(folder).start()
-    try:
-        yield s.wait_ready()
-    finally:
-        s.stop()
+    with serving(folder) as server:
+        yield server
 
 
 @pytest.fixture(scope="module")
@@ -67,13 +64,8 @@ def sample_server(tmp_path, sample_db):
     """A server on a copy of the bundled sample's store."""
     folder = tmp_path / "sample-server"
     folder.mkdir()
-    s = Server(folder)
-    shutil.copy(sample_db, s.db)
-    s.start()
-    try:
-        yield s.wait_ready()
-    finally:
-        s.stop()
+    with serving(folder, sample_db) as server:
+        yield server
 
 
 # -- helpers -------------------------------------------------------------------------------------

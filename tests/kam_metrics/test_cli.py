@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import shutil
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,41 +13,14 @@ import pytest
 
 from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
 from kam_metrics.ingest.store import Store
-from tests.helpers import write_csv
+from tests.helpers import SPEC_SHEETS, run_cli, write_csv
 
-ROOT = Path(__file__).resolve().parents[2]
-REPORT_SHEETS = [
-    "summary",
-    "weekly",
-    "statement",
-    "commissions",
-    "leads",
-    "visits",
-    "units",
-    "rejected",
-    "warnings",
-    "adjustments",
-    "adjudications",
-    "rules",
-]
-
-
-def _make_db_folder(args: tuple) -> None:
-    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
-    if "--db" in args:
-        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
+REPORT_SHEETS = list(SPEC_SHEETS)  # SPEC §7, in order
 
 
 def run(*args: object, lang: str = "en") -> subprocess.CompletedProcess:
     """python -m kam_metrics --lang <lang> ARGS from the repository root."""
-    _make_db_folder(args)
-    return subprocess.run(
-        [sys.executable, "-m", "kam_metrics", "--lang", lang, *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    return run_cli(*args, lang=lang)
 
 
 def sha(path: Path) -> str:

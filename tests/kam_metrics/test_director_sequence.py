@@ -10,7 +10,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from tests.kam_metrics.test_cli import ROOT, run
+from tests.helpers import ROOT
+from tests.kam_metrics.test_cli import run
 
 WEEKS = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
 

@@ -4,29 +4,16 @@ remove, adjudications, dispute file|withdraw|accept|reject|list, and the adjudic
 from __future__ import annotations
 
 import getpass
-import subprocess
-import sys
 from pathlib import Path
 
 import openpyxl
 import pytest
 
 from kam_metrics.contract.sheets import KINDS
-from tests.helpers import write_csv
+from tests.helpers import deal_row, write_csv
+from tests.kam_metrics.test_cli import run
 
-ROOT = Path(__file__).resolve().parents[3]
 P = "13800000001"
-DEAL = {"salesperson": "李销售", "salesperson_commission": "4000"}
-
-
-def run(*args: object, lang: str = "en") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kam_metrics", "--lang", lang, *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture
@@ -43,7 +30,7 @@ def db(tmp_path: Path) -> Path:
         write_csv(folder / f"{KINDS['units'].aliases[0]}.csv", "units",
                   [{"date": "2026-11-02", "kam": "张三", "unit_name": "华为"}]),
         write_csv(folder / f"{KINDS['deals'].aliases[0]}.csv", "deals",
-                  [{"signed_at": "2026-11-06", "phone": P, "property": "1-101", **DEAL}]),
+                  [deal_row(P, "2026-11-06", "1-101")]),
     ]  # fmt: skip
     path = tmp_path / "kam.duckdb"
     done = run("ingest", "--db", path, *files)

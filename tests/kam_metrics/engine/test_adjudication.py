@@ -8,9 +8,9 @@ from decimal import Decimal
 import pandas as pd
 
 from kam_metrics.ingest import decisions
+from tests.helpers import deal_row
 
 P, Q = "13800000001", "13800000002"
-DEAL = {"salesperson": "李销售", "salesperson_commission": "4000"}
 
 
 def rows(frame: pd.DataFrame, *columns: str) -> list[tuple]:
@@ -33,8 +33,8 @@ def test_a_lead_adjudicated_valid_takes_the_claim_from_another_kam_and_the_deal_
                      {"reported_at": "2026-11-03 10:00", "kam": "李四", "phone": P},
                      {"reported_at": "2026-11-04 10:00", "kam": "张三", "phone": P},
                      {"reported_at": "2026-11-02 11:00", "kam": "王五", "phone": Q}])  # fmt: skip
-    upload("deals", [{"signed_at": "2026-11-02", "phone": P, "property": "1-101", **DEAL},
-                     {"signed_at": "2026-11-05", "phone": P, "property": "1-102", **DEAL}])  # fmt: skip
+    upload("deals", [deal_row(P, "2026-11-02", "1-101"),
+                     deal_row(P, "2026-11-05", "1-102")])  # fmt: skip
     made = adjudicate(store, "lead", "valid", kam="李四", phone=P, at="2026-11-03 10:00:00")
     r = compute_both_paths()
     assert rows(r.leads, "kam", "phone", "status", "claim_kam", "adjudication") == [
@@ -71,8 +71,8 @@ def test_a_lead_adjudicated_to_a_refusal_takes_no_claim_and_leaves_the_holder(
                      {"reported_at": "2026-11-03 10:00", "kam": "李四", "phone": P},
                      {"reported_at": "2026-11-02 10:00", "kam": "王五", "phone": Q},
                      {"reported_at": "2026-11-03 10:00", "kam": "赵六", "phone": Q}])  # fmt: skip
-    upload("deals", [{"signed_at": "2026-11-05", "phone": P, "property": "1-101", **DEAL},
-                     {"signed_at": "2026-11-05", "phone": Q, "property": "2-202", **DEAL}])  # fmt: skip
+    upload("deals", [deal_row(P, "2026-11-05", "1-101"),
+                     deal_row(Q, "2026-11-05", "2-202")])  # fmt: skip
     # P: the second lead refused differently; the holder stays 张三. Q: the claiming lead refused, so the
     # next lead finds the phone free.
     adjudicate(store, "lead", "registry_overlap", kam="李四", phone=P, at="2026-11-03 10:00:00")
@@ -92,7 +92,7 @@ def test_a_visit_adjudicated_valid_counts_in_the_weekly_quota_and_makes_a_visit_
 ):
     upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "张三", "phone": P}])
     upload("visits", [{"visited_at": "2026-11-03 15:00", "kam": "张三", "phone": P}])  # no salesperson
-    upload("deals", [{"signed_at": "2026-11-06", "phone": P, "property": "1-101", **DEAL}])
+    upload("deals", [deal_row(P, "2026-11-06", "1-101")])
     before = compute_both_paths()
     assert rows(before.visits, "status") == [("no_handover",)]
     assert rows(before.commissions, "type", "kam_commission") == [("lead_deal", Decimal("200.00"))]
@@ -119,7 +119,7 @@ def test_a_visit_adjudicated_to_a_refusal_never_counts(store, upload, compute_bo
     upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "张三", "phone": P}])
     upload("visits", [{"visited_at": "2026-11-03 15:00", "kam": "张三", "phone": P, "salesperson": "李销售"},
                       {"visited_at": "2026-11-03 16:00", "kam": "张三", "phone": P, "salesperson": "李销售"}])  # fmt: skip
-    upload("deals", [{"signed_at": "2026-11-06", "phone": P, "property": "1-101", **DEAL}])
+    upload("deals", [deal_row(P, "2026-11-06", "1-101")])
     adjudicate(store, "visit", "name_mismatch", kam="张三", phone=P, at="2026-11-03 15:00:00")
     r = compute_both_paths()
     # the refused visit blocks nothing: the second one is the valid (first valid) visit
@@ -151,9 +151,8 @@ def test_a_deal_adjudicated_lead_deal_to_a_kam_with_no_claim_is_priced_and_clawe
     store, upload, compute_both_paths
 ):
     upload("leads", [{"reported_at": "2026-11-02 10:00", "kam": "李四", "phone": Q}])
-    upload("deals", [{"signed_at": "2026-11-05", "phone": P, "property": "1-101", **DEAL,
-                      "status": "退房", "cancelled_at": "2026-12-02"},
-                     {"signed_at": "2026-11-05", "phone": Q, "property": "2-202", **DEAL}])  # fmt: skip
+    upload("deals", [deal_row(P, "2026-11-05", "1-101", status="退房", cancelled_at="2026-12-02"),
+                     deal_row(Q, "2026-11-05", "2-202")])  # fmt: skip
     to_kam = adjudicate(
         store, "deal", "lead_deal", phone=P, property="1-101", signed="2026-11-05", verdict_kam="张三"
     )
@@ -171,7 +170,7 @@ def test_a_deal_adjudicated_lead_deal_to_a_kam_with_no_claim_is_priced_and_clawe
 
 
 def test_a_deal_adjudicated_visit_deal_takes_the_visit_share(store, upload, compute_both_paths):
-    upload("deals", [{"signed_at": "2026-11-05", "phone": P, "property": "1-101", **DEAL}])
+    upload("deals", [deal_row(P, "2026-11-05", "1-101")])
     adjudicate(
         store, "deal", "visit_deal", phone=P, property="1-101", signed="2026-11-05", verdict_kam="张三"
     )

@@ -8,6 +8,9 @@ from decimal import Decimal as D
 import pandas as pd
 import pytest
 
+from kam_metrics.contract.results import RESULT_COLUMNS
+from tests.helpers import deal_row
+
 P, P2, P3 = "13800000001", "13900000002", "13700000003"
 NOV_15 = dt.date(2026, 11, 15)
 LINE = ["kam", "phone", "property", "type", "status", "kam_commission", "line", "month"]
@@ -24,8 +27,7 @@ def lead(at, phone=P, kam="张三"):
 
 
 def deal(signed_at, phone=P, prop="1-101", commission="4000", **extra):
-    return {"signed_at": signed_at, "phone": phone, "property": prop, "salesperson": "李销售",
-            "salesperson_commission": commission, **extra}  # fmt: skip
+    return deal_row(phone, signed_at, prop, commission, **extra)
 
 
 def lines(res):
@@ -88,14 +90,5 @@ def test_the_default_as_of_and_the_latest_date_given_compute_the_same_results(up
     default = compute()
     given = compute(default.as_of)
     assert default.as_of == dt.date(2026, 11, 12)
-    for name in (
-        "summary",
-        "weekly",
-        "statement",
-        "commissions",
-        "leads",
-        "visits",
-        "units",
-        "registrations",
-    ):
+    for name in RESULT_COLUMNS:
         pd.testing.assert_frame_equal(getattr(default, name), getattr(given, name), check_dtype=False)

@@ -11,6 +11,7 @@ from kam_metrics.contract.rules import rules_from_dict
 from kam_metrics.engine import report
 from kam_metrics.engine.close_reasons import describe
 from kam_metrics.ingest.closes import close_month, reopen_month
+from tests.helpers import deal_row
 
 # One valid lead a week meets it; a missed week costs 50. Units and batches are not assessed.
 RULES = rules_from_dict(
@@ -24,16 +25,6 @@ DEAL = "A-101 · 13800000001 · 2026-09-12"
 
 def lead(kam: str, at: str, phone: str) -> dict:
     return {"reported_at": at, "kam": kam, "phone": phone}
-
-
-def deal(phone: str, signed_at: str, prop: str, commission: str = "4000") -> dict:
-    return {
-        "signed_at": signed_at,
-        "phone": phone,
-        "property": prop,
-        "salesperson": "李销售",
-        "salesperson_commission": commission,
-    }
 
 
 def rows(frame, columns=None) -> list[dict]:
@@ -83,7 +74,7 @@ def september(upload):
         "visits",
         [{"visited_at": "2026-09-10 15:00", "kam": "张三", "phone": "13800000001", "salesperson": "李销售"}],
     )
-    upload("deals", [deal("13800000001", "2026-09-12", "A-101")])
+    upload("deals", [deal_row("13800000001", "2026-09-12", "A-101")])
 
 
 def test_a_closed_months_statement_rows_stay_as_frozen_after_a_later_upload(store, upload, september):
@@ -216,12 +207,12 @@ def test_a_month_without_rows_is_closed_implicitly_and_a_row_appearing_for_it_la
     upload("roster", [{"kam": "张三", "team": "一组", "start_date": "2026-09-07", "end_date": "2026-09-27"}])
     upload("leads", [lead("张三", f"2026-09-{d} 10:00", f"1380000000{d[1]}") for d in ("08", "15", "22")])
     upload(
-        "deals", [deal("13800000008", "2026-11-10", "B-1")]
+        "deals", [deal_row("13800000008", "2026-11-10", "B-1")]
     )  # after the end date: still 张三's (lead deal)
     close_month(store, "2026-09", "test", RULES, NOV_END)
     done = close_month(store, "2026-11", "test", RULES, NOV_END)
     assert done["implicit"] == ["2026-10"]
-    upload("deals", [deal("13800000005", "2026-10-15", "C-1")])
+    upload("deals", [deal_row("13800000005", "2026-10-15", "C-1")])
     results = compute(store, NOV_END)
     assert rows(results.adjustments, ["kam", "month", "source_month", "kind", "ref", "amount"]) == [
         {"kam": "张三", "month": "2026-12", "source_month": "2026-10", "kind": "commission",

@@ -6,6 +6,8 @@ from decimal import Decimal as D
 
 import pytest
 
+from tests.helpers import deal_row
+
 
 @pytest.fixture
 def compute(compute_both_paths):
@@ -35,14 +37,7 @@ def visit(at, kam="张三", phone=P):
 
 
 def deal(signed_at, commission="4000", phone=P, prop="1-101", **extra):
-    return {
-        "signed_at": signed_at,
-        "phone": phone,
-        "property": prop,
-        "salesperson": "李销售",
-        "salesperson_commission": commission,
-        **extra,
-    }
+    return deal_row(phone, signed_at, prop, commission, **extra)
 
 
 # ---------------------------------------------------------------------------------------------------

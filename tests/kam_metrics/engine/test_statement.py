@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from kam_metrics.engine.statement import STATEMENT_COLUMNS, SUMMARY_COLUMNS
+from tests.helpers import deal_row
 
 # Fines only for the numbers quota: one valid lead meets a week, a missed week costs 50.
 RULES = {"targets": {"units": 0, "batches": 0, "numbers": 1}, "fines": {"numbers": Decimal(50)}}
@@ -19,21 +20,6 @@ def records(frame, columns) -> list[dict]:
         {c: (v.item() if hasattr(v, "item") and not isinstance(v, Decimal) else v) for c, v in r.items()}
         for r in frame[columns].to_dict("records")
     ]
-
-
-def deal(
-    phone: str, signed_at: str, prop: str, commission: str = "4000", cancelled_at: str | None = None
-) -> dict:
-    row = {
-        "signed_at": signed_at,
-        "phone": phone,
-        "property": prop,
-        "salesperson": "李销售",
-        "salesperson_commission": commission,
-    }
-    if cancelled_at:
-        row |= {"status": "退房", "cancelled_at": cancelled_at}
-    return row
 
 
 @pytest.fixture
@@ -58,8 +44,8 @@ def three_months(upload):
     upload(
         "deals",
         [
-            deal("13800000001", "2026-10-30", "A-101", cancelled_at="2026-12-02"),
-            deal("13900000009", "2026-11-10", "B-202", commission="3000"),  # unattributed
+            deal_row("13800000001", "2026-10-30", "A-101", status="退房", cancelled_at="2026-12-02"),
+            deal_row("13900000009", "2026-11-10", "B-202", commission="3000"),  # unattributed
         ],
     )
 
@@ -201,8 +187,9 @@ def test_commission_and_clawback_of_one_month_net_against_its_fines(upload, comp
     upload(
         "deals",
         [
-            deal("13800000001", "2026-11-03", "A-101"),  # lead deal: 200
-            deal("13800000002", "2026-11-04", "A-102", cancelled_at="2026-11-06"),  # 200, clawed back
+            deal_row("13800000001", "2026-11-03", "A-101"),  # lead deal: 200
+            # 200, clawed back
+            deal_row("13800000002", "2026-11-04", "A-102", status="退房", cancelled_at="2026-11-06"),
         ],
     )
     results = compute(as_of=dt.date(2026, 11, 8), **RULES)
@@ -214,7 +201,7 @@ def test_commission_and_clawback_of_one_month_net_against_its_fines(upload, comp
 def test_a_deal_after_a_kams_end_date_is_still_on_that_kams_statement(upload, compute):
     upload("roster", [{"kam": "张三", "team": "一组", "start_date": "2026-11-02", "end_date": "2026-11-08"}])
     upload("leads", [{"reported_at": "2026-11-03 10:00", "kam": "张三", "phone": "13800000001"}])
-    upload("deals", [deal("13800000001", "2026-12-10", "A-101")])
+    upload("deals", [deal_row("13800000001", "2026-12-10", "A-101")])
     results = compute(**RULES)
     assert records(results.statement, STATEMENT_COLUMNS) == [
         {

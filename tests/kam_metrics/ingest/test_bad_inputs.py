@@ -12,7 +12,6 @@ import io
 import json
 import os
 import re
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -25,6 +24,7 @@ from kam_metrics.export import workbook as export
 from kam_metrics.i18n import t
 from kam_metrics.ingest.reader import MB, Limits, LimitsError, UnreadableFile
 from kam_metrics.ingest.store import Store
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT / "tests" / "data" / "bad"))
@@ -200,30 +200,12 @@ CLI_CASES = [
 ]
 
 
-def _make_db_folder(args: tuple) -> None:
-    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
-    if "--db" in args:
-        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
-
-
-def _run_cli(*args: object, env: dict | None = None) -> subprocess.CompletedProcess:
-    _make_db_folder(args)
-    return subprocess.run(
-        [sys.executable, "-m", "kam_metrics", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, **(env or {})},
-    )
-
-
 def test_cli_ingest_reports_each_file_in_one_line_and_never_a_traceback(corpus, tmp_path):
     folder, cases = corpus
     chosen = [c for c in cases.values() if Path(c.name).stem in CLI_CASES]
     assert len(chosen) == len(CLI_CASES)
     db = tmp_path / "kam.duckdb"
-    done = _run_cli("--lang", "en", "ingest", "--db", db, *[folder / c.name for c in chosen])
+    done = run_cli("--lang", "en", "ingest", "--db", db, *[folder / c.name for c in chosen])
     assert "Traceback" not in done.stderr + done.stdout
     refused = [c for c in chosen if c.outcome == "refused"]
     assert done.returncode == 1
@@ -243,7 +225,7 @@ def test_cli_ingest_reports_each_file_in_one_line_and_never_a_traceback(corpus, 
 
 def test_cli_refusal_in_chinese_is_one_line_with_the_reason(corpus, tmp_path):
     folder, _ = corpus
-    done = _run_cli("ingest", "--db", tmp_path / "kam.duckdb", folder / "encrypted.xlsx")
+    done = run_cli("ingest", "--db", tmp_path / "kam.duckdb", folder / "encrypted.xlsx")
     assert done.returncode == 1
     assert done.stdout == f"已在 {tmp_path / 'kam.duckdb'} 新建数据库。\n"
     assert done.stderr.strip() == t(
@@ -367,14 +349,14 @@ def test_cli_limits_from_the_environment(tmp_path):
     xlsx_path = _leads_xlsx(tmp_path / "week.xlsx", 20_000)
     db = tmp_path / "kam.duckdb"
     env = {"KAM_MAX_UPLOAD_MB": "0.5", "KAM_MAX_UNCOMPRESSED_MB": "1"}
-    done = _run_cli("--lang", "en", "ingest", "--db", db, csv_path, xlsx_path, env=env)
+    done = run_cli("--lang", "en", "ingest", "--db", db, csv_path, xlsx_path, env=env)
     assert done.returncode == 1 and "Traceback" not in done.stderr
     assert done.stderr.splitlines() == [
         f"cannot read {csv_path}: file size 0.8 MB is over the limit of 0.5 MB",
         f"cannot read {xlsx_path}: " + done.stderr.splitlines()[1].split(": ", 1)[1],
     ]
     assert done.stderr.splitlines()[1].endswith("is over the limit of 1.0 MB")
-    bad = _run_cli("--lang", "en", "ingest", "--db", db, csv_path, env={"KAM_MAX_UPLOAD_MB": "lots"})
+    bad = run_cli("--lang", "en", "ingest", "--db", db, csv_path, env={"KAM_MAX_UPLOAD_MB": "lots"})
     assert bad.returncode == 2
     assert bad.stderr == "ingest: KAM_MAX_UPLOAD_MB must be a positive number of megabytes, not 'lots'\n"
 

@@ -24,6 +24,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kam_metrics.contract.results import RESULT_COLUMNS
 from kam_metrics.contract.sheets import KINDS
 from kam_metrics.demo.sample import write_sample
 from kam_metrics.engine import report
@@ -33,48 +34,16 @@ from kam_metrics.ingest.migrations import SCHEMA_VERSION
 from kam_metrics.ingest.normalize import clean_name, clean_text
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import PAGES, upload
+from tests.helpers import run_cli
 
 ROOT = Path(__file__).resolve().parents[3]
 SAMPLE = sorted((ROOT / "data" / "sample").glob("*.xlsx"))
 DATA_TABLES = [k.name for k in KINDS.values()]
 
 
-def _make_db_folder(args: tuple) -> None:
-    """A store is created only in an existing folder (the CLI refuses a typo'd one): make the test's folder."""
-    if "--db" in args:
-        Path(args[list(args).index("--db") + 1]).parent.mkdir(parents=True, exist_ok=True)
-
-
-def run_cli(*args: object, timeout: float = 600) -> subprocess.CompletedProcess:
-    _make_db_folder(args)
-    return subprocess.run(
-        [sys.executable, "-m", "kam_metrics", *map(str, args)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=timeout,
-    )
-
-
 def frames(results: report.Results) -> dict[str, pd.DataFrame]:
     """Every result table, in a form that compares exactly."""
-    return {
-        name: getattr(results, name).reset_index(drop=True)
-        for name in (
-            "summary",
-            "weekly",
-            "statement",
-            "commissions",
-            "leads",
-            "visits",
-            "units",
-            "claims",
-            "registrations",
-            "rejected",
-            "warnings",
-            "kams",
-        )
-    }
+    return {name: getattr(results, name).reset_index(drop=True) for name in RESULT_COLUMNS}
 
 
 def assert_same_results(a: report.Results, b: report.Results) -> None:
@@ -804,27 +773,13 @@ def test_a_store_whose_folder_does_not_exist_is_refused_and_nothing_is_created(t
             Store(typo, create=create)
         assert raised.value.code == "folder_missing"
     for args in (["ingest", "--db", typo, SAMPLE[0]], ["report", "--db", typo, "--out", tmp_path / "r.xlsx"]):
-        done = subprocess.run(
-            [sys.executable, "-m", "kam_metrics", "--lang", "en", *map(str, args)],
-            cwd=ROOT,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
+        done = run_cli(*args, lang="en", timeout=300, make_db_folder=False)
         assert done.returncode == 2
         assert done.stderr == (
             f"{args[0]}: the folder {typo.parent} of the store does not exist: check KAM_DB or --db for a typo, "
             "or create the folder first if a new store is intended.\n"
         )
-    env = os.environ | {"KAM_DB": str(typo)}
-    done = subprocess.run(
-        [sys.executable, "-m", "kam_metrics", "--lang", "en", "uploads"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-    )
+    done = run_cli("uploads", lang="en", env={"KAM_DB": str(typo)}, timeout=300)
     assert done.returncode == 2 and "the folder" in done.stderr and "Traceback" not in done.stderr
     assert not typo.parent.exists()
 
