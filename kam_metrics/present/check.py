@@ -14,6 +14,7 @@ import threading
 import unicodedata
 import weakref
 
+import numpy as np
 import pandas as pd
 
 from kam_metrics.access.roles import KAM, Viewer, require
@@ -38,10 +39,46 @@ class Entry:
 
 @dataclasses.dataclass(frozen=True)
 class Index:
-    """phone → Entry, and a lead phone's masked form (``138****5678``) → the lead phones with that form."""
+    """Columnar, so that building it at a million leads is a few sorts: the claims sorted by (phone, start) with
+    each phone's slice, each registered phone's first registration, and the lead phones sorted by their masked
+    form (``138****5678``) for a masked query."""
 
-    entries: dict[str, Entry]
-    masks: dict[str, frozenset[str]]
+    slices: dict[str, tuple[int, int]]
+    start_k: np.ndarray
+    lapse: np.ndarray  # epoch seconds, NaN: never lapses
+    kam: np.ndarray
+    since: np.ndarray
+    since_date_only: np.ndarray
+    registered: dict[str, object]
+    mask_keys: np.ndarray
+    mask_phones: np.ndarray
+
+    def entry(self, phone: str) -> Entry | None:
+        """What the index holds of ``phone`` (None: nothing)."""
+        lo_hi = self.slices.get(phone)
+        registered = self.registered.get(phone)
+        if lo_hi is None and registered is None:
+            return None
+        claims = ()
+        if lo_hi is not None:
+            lo, hi = lo_hi
+            claims = tuple(
+                (
+                    int(self.start_k[i]),
+                    None if np.isnan(self.lapse[i]) else int(self.lapse[i]),
+                    str(self.kam[i]),
+                    None if pd.isna(self.since[i]) else pd.Timestamp(self.since[i]),
+                    bool(self.since_date_only[i]),
+                )
+                for i in range(lo, hi)
+            )
+        return Entry(claims, None if registered is None else pd.Timestamp(registered))
+
+    def masked(self, form: str) -> frozenset[str]:
+        """The lead phones whose masked form is ``form``."""
+        lo = np.searchsorted(self.mask_keys, form, side="left")
+        hi = np.searchsorted(self.mask_keys, form, side="right")
+        return frozenset(str(p) for p in self.mask_phones[lo:hi])
 
 
 _indexes: dict[int, Index] = {}
@@ -71,32 +108,27 @@ def _build(results: Results) -> Index:
     merged = claims.merge(
         leads, how="left", left_on=["phone", "kam", "start_k"], right_on=["phone", "kam", "k"]
     )
-    merged = merged.sort_values("start_k", kind="stable")
-    found: dict[str, list] = {}
-    lapses = merged["lapse_ts"].astype("Int64")
-    for phone, kam, start, lapse, since, date_only in zip(
-        merged["phone"],
-        merged["kam"],
-        merged["start_k"],
-        lapses,
-        merged["reported_at"],
-        merged["reported_at_date_only"],
-        strict=True,
-    ):
-        found.setdefault(phone, []).append(
-            (int(start), None if pd.isna(lapse) else int(lapse), kam, since, bool(date_only == True))  # noqa: E712  NaN: no lead
-        )
-    regs = results.registrations
-    first = regs.sort_values("registered_at", kind="stable").drop_duplicates("phone")
-    registered = dict(zip(first["phone"], first["registered_at"], strict=True))
-    entries = {
-        phone: Entry(tuple(found.get(phone, ())), registered.get(phone))
-        for phone in found.keys() | registered.keys()
-    }
-    masks: dict[str, set[str]] = {}
-    for phone in results.leads["phone"].drop_duplicates():
-        masks.setdefault(f"{phone[:3]}****{phone[7:]}", set()).add(phone)
-    return Index(entries, {k: frozenset(v) for k, v in masks.items()})
+    merged = merged.sort_values(["phone", "start_k"], kind="stable")
+    phones = merged["phone"].to_numpy(dtype=object)
+    firsts = np.flatnonzero(np.r_[True, phones[1:] != phones[:-1]]) if len(phones) else np.array([], int)
+    lasts = np.r_[firsts[1:], len(phones)]
+    regs = results.registrations.sort_values("registered_at", kind="stable").drop_duplicates("phone")
+    lead_phones = results.leads["phone"].drop_duplicates().astype(str)
+    forms = (lead_phones.str[:3] + "****" + lead_phones.str[7:]).to_numpy(dtype=str)
+    order = np.argsort(forms, kind="stable")
+    return Index(
+        slices=dict(
+            zip(phones[firsts].tolist(), zip(firsts.tolist(), lasts.tolist(), strict=True), strict=True)
+        ),
+        start_k=merged["start_k"].to_numpy(dtype="int64"),
+        lapse=merged["lapse_ts"].to_numpy(dtype="float64", na_value=np.nan),
+        kam=merged["kam"].to_numpy(dtype=object),
+        since=merged["reported_at"].to_numpy(),
+        since_date_only=merged["reported_at_date_only"].fillna(False).to_numpy(dtype=bool),
+        registered=dict(zip(regs["phone"].tolist(), regs["registered_at"].to_numpy(), strict=True)),
+        mask_keys=forms[order],
+        mask_phones=lead_phones.to_numpy(dtype=object)[order],
+    )
 
 
 def normalise(query: str) -> str | None:
@@ -149,7 +181,7 @@ class CheckView:
 
 def answer(results: Results, viewer: Viewer, phone: str, lang: str, own: frozenset[str]) -> CheckAnswer:
     """The answer for one normalised phone."""
-    entry = index(results).entries.get(phone)
+    entry = index(results).entry(phone)
     held = holder(entry, results.as_of)
     registered = day(entry.registered_at) if entry is not None and entry.registered_at is not None else ""
     shown = phone_shown(viewer, phone, phone in own, download=False)
@@ -187,7 +219,7 @@ def view(results: Results, viewer: Viewer, query: str, lang: str) -> CheckView:
     scoped = scope(results, viewer)
     own = own_phones(scoped, viewer)
     if masked:
-        candidates = index(results).masks.get(typed, frozenset())
+        candidates = index(results).masked(typed)
         if viewer.role == KAM:
             mine = sorted(candidates & own)
         elif viewer.sees_all:
