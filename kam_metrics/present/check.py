@@ -16,6 +16,8 @@ import weakref
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.access.roles import KAM, Viewer, require
 from kam_metrics.access.scope import allowed_kams, own_phones, phone_shown, scope
@@ -39,46 +41,52 @@ class Entry:
 
 @dataclasses.dataclass(frozen=True)
 class Index:
-    """Columnar, so that building it at a million leads is a few sorts: the claims sorted by (phone, start) with
-    each phone's slice, each registered phone's first registration, and the lead phones sorted by their masked
-    form (``138****5678``) for a masked query."""
+    """Columnar, so that building it at a million leads is a join and a few sorts: the claims sorted by (phone
+    as a number, start), the first registration of each registered phone sorted by phone, and the lead phones
+    sorted by their masked form (``138****5678``) for a masked query. A lookup is a binary search."""
 
-    slices: dict[str, tuple[int, int]]
+    phone: np.ndarray  # int64, sorted
     start_k: np.ndarray
     lapse: np.ndarray  # epoch seconds, NaN: never lapses
     kam: np.ndarray
     since: np.ndarray
     since_date_only: np.ndarray
-    registered: dict[str, object]
-    mask_keys: np.ndarray
+    reg_phone: np.ndarray  # int64, sorted
+    reg_at: np.ndarray
+    mask_keys: np.ndarray  # _mask_key of each lead phone, sorted
     mask_phones: np.ndarray
 
     def entry(self, phone: str) -> Entry | None:
         """What the index holds of ``phone`` (None: nothing)."""
-        lo_hi = self.slices.get(phone)
-        registered = self.registered.get(phone)
-        if lo_hi is None and registered is None:
+        number = int(phone)
+        lo, hi = np.searchsorted(self.phone, number, "left"), np.searchsorted(self.phone, number, "right")
+        r = np.searchsorted(self.reg_phone, number, "left")
+        registered = self.reg_at[r] if r < len(self.reg_phone) and self.reg_phone[r] == number else None
+        if lo == hi and registered is None:
             return None
-        claims = ()
-        if lo_hi is not None:
-            lo, hi = lo_hi
-            claims = tuple(
-                (
-                    int(self.start_k[i]),
-                    None if np.isnan(self.lapse[i]) else int(self.lapse[i]),
-                    str(self.kam[i]),
-                    None if pd.isna(self.since[i]) else pd.Timestamp(self.since[i]),
-                    bool(self.since_date_only[i]),
-                )
-                for i in range(lo, hi)
+        claims = tuple(
+            (
+                int(self.start_k[i]),
+                None if np.isnan(self.lapse[i]) else int(self.lapse[i]),
+                str(self.kam[i]),
+                None if pd.isna(self.since[i]) else pd.Timestamp(self.since[i]),
+                bool(self.since_date_only[i]),
             )
+            for i in range(lo, hi)
+        )
         return Entry(claims, None if registered is None else pd.Timestamp(registered))
 
     def masked(self, form: str) -> frozenset[str]:
-        """The lead phones whose masked form is ``form``."""
-        lo = np.searchsorted(self.mask_keys, form, side="left")
-        hi = np.searchsorted(self.mask_keys, form, side="right")
-        return frozenset(str(p) for p in self.mask_phones[lo:hi])
+        """The lead phones whose masked form is ``form`` (``138****5678``)."""
+        key = int(form[:3]) * 10_000 + int(form[7:])
+        lo = np.searchsorted(self.mask_keys, key, side="left")
+        hi = np.searchsorted(self.mask_keys, key, side="right")
+        return frozenset(f"{p:011d}" for p in self.mask_phones[lo:hi])
+
+
+def _mask_key(phones: np.ndarray) -> np.ndarray:
+    """An 11-digit phone's masked form as a number: its first 3 digits × 10⁴ + its last 4."""
+    return phones // 10**8 * 10_000 + phones % 10_000
 
 
 _indexes: dict[int, Index] = {}
@@ -101,33 +109,40 @@ def index(results: Results) -> Index:
         return _indexes[key]
 
 
+def _numbers(column) -> np.ndarray:
+    """Stored phones (always 11-digit mainland mobiles, SPEC §2) as int64."""
+    return pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)
+
+
 def _build(results: Results) -> Index:
-    claims = results.claims[["phone", "kam", "start_k", "lapse_ts"]]
-    leads = results.leads[["phone", "kam", "k", "reported_at", "reported_at_date_only"]]
-    leads = leads.drop_duplicates(["phone", "kam", "k"])
-    merged = claims.merge(
-        leads, how="left", left_on=["phone", "kam", "start_k"], right_on=["phone", "kam", "k"]
+    claims = pa.Table.from_pandas(
+        results.claims[["phone", "kam", "start_k", "lapse_ts"]], preserve_index=False
     )
-    merged = merged.sort_values(["phone", "start_k"], kind="stable")
-    phones = merged["phone"].to_numpy(dtype=object)
-    firsts = np.flatnonzero(np.r_[True, phones[1:] != phones[:-1]]) if len(phones) else np.array([], int)
-    lasts = np.r_[firsts[1:], len(phones)]
+    valid = results.leads[results.leads["status"] == "valid"]  # a claim starts at a valid lead
+    leads = pa.Table.from_pandas(
+        valid[["phone", "kam", "k", "reported_at", "reported_at_date_only"]], preserve_index=False
+    ).rename_columns(["phone", "kam", "start_k", "reported_at", "reported_at_date_only"])
+    joined = claims.join(leads, keys=["phone", "kam", "start_k"], join_type="left outer")
+    joined = joined.append_column("number", pc.cast(joined["phone"], pa.int64()))
+    joined = joined.sort_by([("number", "ascending"), ("start_k", "ascending")])
     regs = results.registrations.sort_values("registered_at", kind="stable").drop_duplicates("phone")
-    lead_phones = results.leads["phone"].drop_duplicates().astype(str)
-    forms = (lead_phones.str[:3] + "****" + lead_phones.str[7:]).to_numpy(dtype=str)
+    reg_phone = _numbers(pa.array(regs["phone"], pa.string())) if len(regs) else np.array([], "int64")
+    reg_order = np.argsort(reg_phone, kind="stable")
+    lead_phones = _numbers(pc.unique(pa.array(results.leads["phone"], pa.string())))
+    forms = _mask_key(lead_phones)
     order = np.argsort(forms, kind="stable")
+    lapse = pc.fill_null(pc.cast(joined["lapse_ts"], pa.float64()), float("nan"))
     return Index(
-        slices=dict(
-            zip(phones[firsts].tolist(), zip(firsts.tolist(), lasts.tolist(), strict=True), strict=True)
-        ),
-        start_k=merged["start_k"].to_numpy(dtype="int64"),
-        lapse=merged["lapse_ts"].to_numpy(dtype="float64", na_value=np.nan),
-        kam=merged["kam"].to_numpy(dtype=object),
-        since=merged["reported_at"].to_numpy(),
-        since_date_only=merged["reported_at_date_only"].fillna(False).to_numpy(dtype=bool),
-        registered=dict(zip(regs["phone"].tolist(), regs["registered_at"].to_numpy(), strict=True)),
+        phone=joined["number"].to_numpy(),
+        start_k=joined["start_k"].to_numpy(),
+        lapse=lapse.to_numpy(),
+        kam=joined["kam"].to_numpy(zero_copy_only=False),
+        since=joined["reported_at"].to_numpy(zero_copy_only=False),
+        since_date_only=pc.fill_null(joined["reported_at_date_only"], False).to_numpy(zero_copy_only=False),
+        reg_phone=reg_phone[reg_order],
+        reg_at=regs["registered_at"].to_numpy()[reg_order],
         mask_keys=forms[order],
-        mask_phones=lead_phones.to_numpy(dtype=object)[order],
+        mask_phones=lead_phones[order],
     )
 
 

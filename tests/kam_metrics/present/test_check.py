@@ -81,3 +81,14 @@ def test_a_lapsed_claim_leaves_the_phone_free(upload, compute):
     assert _one(lapsing, "director", P1) == ("free", "", "", "")
     assert _one(lapsing, "director", P4) == ("held", "李娜", "2026-09-20 10:00", "")
     assert _one(compute(), "director", P1) == ("held", "王伟", "2026-09-01 10:00", "")
+
+
+def test_a_store_with_only_the_registry_answers_registered_or_free(upload, compute):
+    upload("registrations", [{"registered_at": "2026-09-07 09:00", "phone": P2}])
+    results = compute()
+    assert _one(results, "director", P2) == ("registered", "", "", "2026-09-07")
+    assert _one(results, "director", P1) == ("free", "", "", "")
+
+
+def test_an_empty_store_answers_free(compute):
+    assert _one(compute(), "director", P1) == ("free", "", "", "")
