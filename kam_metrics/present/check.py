@@ -41,16 +41,14 @@ class Entry:
 
 @dataclasses.dataclass(frozen=True)
 class Index:
-    """Columnar, so that building it at a million leads is a join and a few sorts: the claims sorted by (phone
-    as a number, start), the first registration of each registered phone sorted by phone, and the lead phones
+    """Columnar, so that building it at a million leads is a few sorts: the claims sorted by (phone as a
+    number, start; the claiming lead's time is in its start key), the first registration of each registered phone sorted by phone, and the lead phones
     sorted by their masked form (``138****5678``) for a masked query. A lookup is a binary search."""
 
     phone: np.ndarray  # int64, sorted
     start_k: np.ndarray
     lapse: np.ndarray  # epoch seconds, NaN: never lapses
     kam: np.ndarray
-    since: np.ndarray
-    since_date_only: np.ndarray
     reg_phone: np.ndarray  # int64, sorted
     reg_at: np.ndarray
     mask_keys: np.ndarray  # _mask_key of each lead phone, sorted
@@ -69,8 +67,7 @@ class Index:
                 int(self.start_k[i]),
                 None if np.isnan(self.lapse[i]) else int(self.lapse[i]),
                 str(self.kam[i]),
-                None if pd.isna(self.since[i]) else pd.Timestamp(self.since[i]),
-                bool(self.since_date_only[i]),
+                *since_of(self.start_k[i]),
             )
             for i in range(lo, hi)
         )
@@ -114,35 +111,35 @@ def _numbers(column) -> np.ndarray:
     return pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)
 
 
+def since_of(start_k: int) -> tuple[pd.Timestamp, bool]:
+    """The claiming lead's reported_at and date-only flag, from its order key (kam_metrics/sql/macros.sql: days
+    since 1970 × 100000 + slot; a lead's slot is 0 when date-only, else its second of the day + 1)."""
+    days, slot = divmod(int(start_k), 100_000)
+    at = pd.Timestamp("1970-01-01") + pd.Timedelta(days=days, seconds=max(slot - 1, 0))
+    return at, slot == 0
+
+
 def _build(results: Results) -> Index:
-    claims = pa.Table.from_pandas(
-        results.claims[["phone", "kam", "start_k", "lapse_ts"]], preserve_index=False
-    )
-    valid = results.leads[results.leads["status"] == "valid"]  # a claim starts at a valid lead
-    leads = pa.Table.from_pandas(
-        valid[["phone", "kam", "k", "reported_at", "reported_at_date_only"]], preserve_index=False
-    ).rename_columns(["phone", "kam", "start_k", "reported_at", "reported_at_date_only"])
-    joined = claims.join(leads, keys=["phone", "kam", "start_k"], join_type="left outer")
-    joined = joined.append_column("number", pc.cast(joined["phone"], pa.int64()))
-    joined = joined.sort_by([("number", "ascending"), ("start_k", "ascending")])
+    claims = results.claims
+    number = _numbers(pa.array(claims["phone"], pa.string())) if len(claims) else np.array([], "int64")
+    start_k = claims["start_k"].to_numpy(dtype="int64")
+    order = np.lexsort((start_k, number))  # by phone, then start
     regs = results.registrations.sort_values("registered_at", kind="stable").drop_duplicates("phone")
     reg_phone = _numbers(pa.array(regs["phone"], pa.string())) if len(regs) else np.array([], "int64")
     reg_order = np.argsort(reg_phone, kind="stable")
-    lead_phones = _numbers(pc.unique(pa.array(results.leads["phone"], pa.string())))
+    leads = results.leads["phone"]
+    lead_phones = _numbers(pc.unique(pa.array(leads, pa.string()))) if len(leads) else np.array([], "int64")
     forms = _mask_key(lead_phones)
-    order = np.argsort(forms, kind="stable")
-    lapse = pc.fill_null(pc.cast(joined["lapse_ts"], pa.float64()), float("nan"))
+    by_form = np.argsort(forms, kind="stable")
     return Index(
-        phone=joined["number"].to_numpy(),
-        start_k=joined["start_k"].to_numpy(),
-        lapse=lapse.to_numpy(),
-        kam=joined["kam"].to_numpy(zero_copy_only=False),
-        since=joined["reported_at"].to_numpy(zero_copy_only=False),
-        since_date_only=pc.fill_null(joined["reported_at_date_only"], False).to_numpy(zero_copy_only=False),
+        phone=number[order],
+        start_k=start_k[order],
+        lapse=claims["lapse_ts"].to_numpy(dtype="float64", na_value=np.nan)[order],
+        kam=claims["kam"].to_numpy(dtype=object)[order],
         reg_phone=reg_phone[reg_order],
         reg_at=regs["registered_at"].to_numpy()[reg_order],
-        mask_keys=forms[order],
-        mask_phones=lead_phones[order],
+        mask_keys=forms[by_form],
+        mask_phones=lead_phones[by_form],
     )
 
 

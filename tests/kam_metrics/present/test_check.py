@@ -92,3 +92,8 @@ def test_a_store_with_only_the_registry_answers_registered_or_free(upload, compu
 
 def test_an_empty_store_answers_free(compute):
     assert _one(compute(), "director", P1) == ("free", "", "", "")
+
+
+def test_a_date_only_lead_is_yours_since_its_date(upload, compute):
+    upload("leads", [{"reported_at": "2026-09-08", "kam": "王伟", "phone": P1}])
+    assert _one(compute(), "director", P1) == ("held", "王伟", "2026-09-08", "")
