@@ -64,6 +64,7 @@ def run_cli(
     env: dict | None = None,
     timeout: float = 600,
     make_db_folder: bool = True,
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess:
     """``python -m kam_metrics [--lang LANG] ARGS`` from the repository root, as a child process (text output).
 
@@ -74,6 +75,7 @@ def run_cli(
     return subprocess.run(
         [sys.executable, "-m", "kam_metrics", *(("--lang", lang) if lang else ()), *map(str, args)],
         cwd=ROOT,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,

@@ -5,23 +5,20 @@ from __future__ import annotations
 
 import getpass
 import subprocess
-import sys
 
 import openpyxl
 import pytest
 
 from kam_metrics.access import accounts
 from kam_metrics.ingest.store import Store
-from tests.kam_metrics.test_cli import ROOT, csv_file
+from tests.helpers import run_cli
+from tests.kam_metrics.test_cli import csv_file
 
 CLI = "cli:" + getpass.getuser()
 
 
 def run(*args, stdin: str = "", lang: str = "en") -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "kam_metrics", "--lang", lang, *map(str, args)],
-        cwd=ROOT, input=stdin, capture_output=True, text=True, timeout=600,
-    )  # fmt: skip
+    return run_cli(*args, lang=lang, stdin=stdin)
 
 
 @pytest.fixture
