@@ -10,6 +10,7 @@ from pathlib import Path
 from kam_metrics.commands import close as close_commands
 from kam_metrics.commands import decisions as decisions_commands
 from kam_metrics.commands import rules as rules_command
+from kam_metrics.commands import statement as statement_command
 from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.faults import StoreError
@@ -75,6 +76,7 @@ def build_parser() -> argparse.ArgumentParser:
     rules_command.add_parsers(sub)
     close_commands.add_parsers(sub)
     decisions_commands.add_parsers(sub)
+    statement_command.add_parsers(sub)
     return parser
 
 
@@ -105,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
     if (done := rules_command.run(args, lang)) is not None:
         return done
     if (code := close_commands.run(args, lang)) is not None:
+        return code
+    if (code := statement_command.run(args, lang)) is not None:
         return code
     from kam_metrics.ingest.store import Store
 

@@ -52,11 +52,14 @@ COLUMNS = {
     "clawback": (("signed", 24, "L"), ("property", 30, "L"), ("customer", 28, "L"), ("phone", 28, "L"),
                  ("type", 22, "L"), ("cancelled", 22, "L"), ("amount", 26, "R")),
     "fine": (("week", 24, "L"), ("days", 30, "L"), ("short", 96, "L"), ("amount", 30, "R")),
-    "adjustment": (("source_month", 24, "L"), ("kind", 20, "L"), ("reason", 106, "L"), ("amount", 30, "R")),
+    "adjustment": (("source_month", 20, "L"), ("kind", 24, "L"), ("reason", 106, "L"), ("amount", 30, "R")),
 }  # fmt: skip
 TOTAL_ROWS = ("commission", "clawback", "fine", "adjustment")
 SIGNERS = ("kam", "director", "finance")
-FOOT_ROOM = 8 + 5 * 6.5 + 10 + 34  # totals block and signatures: kept together on the last page
+TOTAL_ROW = 6.0
+TOTALS_H = 2 + 8 + len(TOTAL_ROWS) * TOTAL_ROW + 11  # the totals block, heading to net
+SIGN_GAP, SIGN_H = 7.0, 22.0
+FOOT_ROOM = TOTALS_H + SIGN_GAP + SIGN_H  # totals and signatures are kept together on the last page
 
 
 class FontMissing(RuntimeError):
@@ -259,25 +262,26 @@ class _Page:
         self.y += 6.2
 
     def _cells(self, section: str, line) -> list[str]:
-        mark = " *" if getattr(line, "changed", False) else ""
+        changed = self.w("changed") if getattr(line, "changed", False) else "—"
         if section in ("commission", "clawback"):
             values = {
                 "signed": line.signed,
                 "property": line.property,
                 "customer": line.customer,
                 "phone": line.phone,
-                "type": t(f"type.{line.type}", self.lang) if line.type else "—",
+                "type": t(f"type.{line.type}", self.lang) if line.type else changed,
                 "cancelled": line.cancelled,
             }
         elif section == "fine":
-            values = {"week": line.week, "days": line.days, "short": self._short(line.short)}
+            short = self._short(line.short) if line.short is not None else changed
+            values = {"week": line.week, "days": line.days, "short": short}
         else:
             values = {
                 "source_month": line.source_month,
                 "kind": self.w(f"kind.{line.kind}"),
                 "reason": line.reason,
             }
-        values["amount"] = money(line.amount) + mark
+        values["amount"] = money(line.amount)
         return [values[key] for key, _, _ in COLUMNS[section]]
 
     def _rest_cells(self, section: str, amount: Decimal) -> list[str]:
@@ -288,8 +292,6 @@ class _Page:
         return cells
 
     def _short(self, short) -> str:
-        if short is None:
-            return "—"
         if not short:
             return self.w("met")
         parts = [
@@ -322,24 +324,28 @@ class _Page:
         self._rule(y, INK, 0.4, x, x + width)
         for key in TOTAL_ROWS:
             self.font(10)
-            self.text(x + 1, y + 1, 60, self.w(f"total.{key}"), h=5.5)
-            self.text(x + width - 41, y + 1, 40, money(s.totals[key]), align="R", h=5.5)
-            y += 6.5
+            self.text(x + 1, y + 0.5, 60, self.w(f"total.{key}"), h=5.5)
+            self.text(x + width - 41, y + 0.5, 40, money(s.totals[key]), align="R", h=5.5)
+            y += TOTAL_ROW
         self._rule(y + 0.3, INK, 0.4, x, x + width)
         self._rule(y + 1.0, INK, 0.4, x, x + width)
         self.font(12.5, bold=True)
         self.text(x + 1, y + 2.2, 60, self.w("total.net"), h=7)
         self.text(x + width - 51, y + 2.2, 50, money(s.totals["net"]), align="R", h=7)
-        self.font(8, color=GREY)
-        for i, line in enumerate(self.wrap(WIDTH - width - 8, self.w("signs"))):
-            self.text(LEFT, self.y + 10 + i * 4, WIDTH - width - 8, line, h=4)
+        notes = [self.w("signs")]
         if any(getattr(line, "changed", False) for sec in TOTAL_ROWS for line in s.lines_of(sec)):
-            for i, line in enumerate(self.wrap(WIDTH - width - 8, self.w("changed_mark"))):
-                self.text(LEFT, self.y + 22 + i * 4, WIDTH - width - 8, line, h=4)
-        self.y = y + 12
+            notes.append(self.w("changed_mark"))
+        self.font(8, color=GREY)
+        note_y = self.y + 10  # beside the totals, under their heading
+        for note in notes:
+            for line in self.wrap(WIDTH - width - 8, note):
+                self.text(LEFT, note_y, WIDTH - width - 8, line, h=4)
+                note_y += 4
+            note_y += 2
+        self.y = y + 11
 
     def _signatures(self) -> None:
-        y = max(self.y + 8, BOTTOM - 30)
+        y = max(self.y + SIGN_GAP, BOTTOM - SIGN_H - 6)  # low on the page when there is room: room to sign
         column = WIDTH / len(SIGNERS)
         for i, who in enumerate(SIGNERS):
             x = LEFT + i * column
@@ -348,7 +354,7 @@ class _Page:
             self._rule(y + 14, INK, 0.3, x, x + column - 10)
             self.text(x, y + 17, 14, self.w("sign.date"))
             self._rule(y + 21.5, INK, 0.3, x + 14, x + column - 10)
-        self.y = y + 24
+        self.y = y + SIGN_H
 
     def _footers(self, s: Statement, first: int, last: int) -> None:
         """Page numbers of this statement ("第 1 / 2 页"), written once its page count is known."""
