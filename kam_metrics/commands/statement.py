@@ -13,7 +13,9 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
 def add_parsers(sub) -> None:
-    p = sub.add_parser("statement", help="write one KAM's printable monthly statement (结算单, SPEC §9) as PDF")
+    p = sub.add_parser(
+        "statement", help="write one KAM's printable monthly statement (结算单, SPEC §9) as PDF"
+    )
     p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KAM_DB or data/kam.duckdb)")
     p.add_argument("--kam", required=True, help="the KAM's name as in the data")
     p.add_argument("--month", required=True, help="YYYY-MM")

@@ -57,7 +57,8 @@ class DealLine:
 class FineLine:
     week: str
     days: str
-    short: tuple[tuple[str, int, int], ...] | None  # (quota, count, target) of each missed quota; None: unknown
+    # (quota, count, target) of each missed quota; None: not known (a closed month's week changed since)
+    short: tuple[tuple[str, int, int], ...] | None
     amount: Decimal
     changed: bool = False
 
@@ -167,7 +168,9 @@ def _changes(adjustments: pd.DataFrame, kam: str, month: str) -> dict[tuple[str,
 def _deal_lines(commissions: pd.DataFrame, kam: str, month: str, changes) -> tuple[list, list]:
     """The commission and clawback lines; in a closed month each at its frozen amount."""
     mine = commissions[
-        (commissions["kam"] == kam) & (commissions["month"] == month) & (commissions["type"] != "unattributed")
+        (commissions["kam"] == kam)
+        & (commissions["month"] == month)
+        & (commissions["type"] != "unattributed")
     ]
     out: dict[str, list[DealLine]] = {"commission": [], "clawback": []}
     seen: set[tuple[str, str]] = set()

@@ -51,7 +51,7 @@ COLUMNS = {
                    ("type", 30, "L"), ("amount", 30, "R")),
     "clawback": (("signed", 24, "L"), ("property", 30, "L"), ("customer", 28, "L"), ("phone", 28, "L"),
                  ("type", 22, "L"), ("cancelled", 22, "L"), ("amount", 26, "R")),
-    "fine": (("week", 24, "L"), ("days", 30, "L"), ("short", 96, "L"), ("amount", 30, "R")),
+    "fine": (("week", 22, "L"), ("days", 28, "L"), ("short", 100, "L"), ("amount", 30, "R")),
     "adjustment": (("source_month", 20, "L"), ("kind", 24, "L"), ("reason", 106, "L"), ("amount", 30, "R")),
 }  # fmt: skip
 TOTAL_ROWS = ("commission", "clawback", "fine", "adjustment")
@@ -295,14 +295,15 @@ class _Page:
         if not short:
             return self.w("met")
         parts = [
-            self.w("short", quota=self.w(f"quota.{q}"), count=count, target=target, missing=target - count)
-            for q, count, target in short
+            self.w("short", quota=self.w(f"quota.{q}"), missing=target - count) for q, count, target in short
         ]
         return self.w("short_joiner").join(parts)
 
     def _row_height(self, section: str, cells: list[str]) -> float:
         self.font(9)
-        most = max(len(self.wrap(width - 2.4, c)) for c, (_, width, _) in zip(cells, COLUMNS[section], strict=True))
+        most = max(
+            len(self.wrap(width - 2.4, c)) for c, (_, width, _) in zip(cells, COLUMNS[section], strict=True)
+        )
         return most * LINE + 2 * PAD
 
     def _row(self, section: str, cells: list[str], height: float) -> None:
@@ -361,9 +362,16 @@ class _Page:
         current = self.pdf.page
         for page in range(first, last + 1):
             self.pdf.page = page
+            # fpdf2 keeps one font/colour state for the whole document and writes only changes, so back on an
+            # earlier page nothing would be written: set other values first to have ours written on this page.
+            self.pdf.set_draw_color(255)
+            self.pdf.set_line_width(1)
+            self.font(1, bold=True, color=(255, 255, 255))
             self._rule(H - 14, RULE, 0.3)
             self.font(8, color=GREY)
-            left = self.w("generated", today=_date(self.today), as_of=_date(self.as_of), kam=s.kam, month=s.month)
+            left = self.w(
+                "generated", today=_date(self.today), as_of=_date(self.as_of), kam=s.kam, month=s.month
+            )
             self.text(LEFT, H - 12.5, WIDTH - 40, left)
             number = self.w("page", page=page - first + 1, pages=last - first + 1)
             self.text(LEFT + WIDTH - 40, H - 12.5, 40, number, align="R")

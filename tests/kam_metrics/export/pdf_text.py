@@ -40,7 +40,9 @@ def _raw(operand) -> bytes:
 
 
 def _decode(raw: bytes, cmap: dict[int, str]) -> str:
-    return "".join(cmap.get(int.from_bytes(raw[i : i + 2], "big"), "\ufffd") for i in range(0, len(raw) - 1, 2))
+    return "".join(
+        cmap.get(int.from_bytes(raw[i : i + 2], "big"), "\ufffd") for i in range(0, len(raw) - 1, 2)
+    )
 
 
 def pieces(data: bytes) -> list[list[Piece]]:
