@@ -49,8 +49,8 @@ CLOSED_INK, OPEN_INK = (25, 105, 60), (176, 96, 0)
 COLUMNS = {
     "commission": (("signed", 24, "L"), ("property", 34, "L"), ("customer", 32, "L"), ("phone", 30, "L"),
                    ("type", 30, "L"), ("amount", 30, "R")),
-    "clawback": (("signed", 24, "L"), ("property", 30, "L"), ("customer", 28, "L"), ("phone", 28, "L"),
-                 ("type", 22, "L"), ("cancelled", 22, "L"), ("amount", 26, "R")),
+    "clawback": (("signed", 24, "L"), ("property", 30, "L"), ("customer", 26, "L"), ("phone", 26, "L"),
+                 ("type", 22, "L"), ("cancelled", 22, "L"), ("amount", 30, "R")),
     "fine": (("week", 22, "L"), ("days", 28, "L"), ("short", 100, "L"), ("amount", 30, "R")),
     "adjustment": (("source_month", 20, "L"), ("kind", 24, "L"), ("reason", 106, "L"), ("amount", 30, "R")),
 }  # fmt: skip
@@ -352,7 +352,7 @@ class _Page:
             x = LEFT + i * column
             self.font(9, color=GREY)
             self.text(x, y, column - 8, self.w(f"sign.{who}"))
-            self._rule(y + 14, INK, 0.3, x, x + column - 10)
+            self._rule(y + 14, INK, 0.3, x + 1, x + column - 10)  # from where the label's text starts
             self.text(x, y + 17, 14, self.w("sign.date"))
             self._rule(y + 21.5, INK, 0.3, x + 14, x + column - 10)
         self.y = y + SIGN_H
