@@ -5,6 +5,7 @@ totals on the last; a closed month shows its frozen figures and the next month t
 from __future__ import annotations
 
 import datetime as dt
+import shutil
 from decimal import Decimal
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from kam_metrics.export.statement_lines import statement_of
 from kam_metrics.export.statement_pdf import FontMissing, NoStatement, month_pdf, statement_pdf
 from kam_metrics.ingest.closes import close_month
 from kam_metrics.ingest.store import Store
+from tests.helpers import write_csv
 from tests.kam_metrics.export.pdf_text import lines
 
 SAMPLE = sorted((Path(__file__).resolve().parents[3] / "data" / "sample").glob("*.xlsx"))
@@ -89,10 +91,19 @@ def statements_in(pages: list[list[str]], lang: str) -> dict[tuple[str, str], li
 
 
 @pytest.fixture(scope="module")
-def sample_results(tmp_path_factory):
-    store = Store(tmp_path_factory.mktemp("statement-pdf") / "kam.duckdb")
+def sample_folder(tmp_path_factory) -> Path:
+    """A store holding the bundled sample (closed again once built, so tests can copy its folder)."""
+    folder = tmp_path_factory.mktemp("statement-pdf")
+    store = Store(folder / "kam.duckdb")
     for path in SAMPLE:
         store.ingest(path)
+    store.close()
+    return folder
+
+
+@pytest.fixture(scope="module")
+def sample_results(sample_folder):
+    store = Store(sample_folder / "kam.duckdb")
     yield report.compute(store)
     store.close()
 
@@ -310,3 +321,40 @@ def test_the_font_is_found_at_its_known_path_without_fc_match(monkeypatch):
         )
     finally:
         module.find_font.cache_clear()
+
+
+def test_the_sample_closed_then_changed_prints_every_row_with_lines_that_add_up(sample_folder, tmp_path):
+    """September and October of the sample closed, then a registry row takes 王伟's visit deal of 09-29 away:
+    every statement still prints its row, each section's lines add up to it, and November pays the change."""
+    shutil.copytree(sample_folder, tmp_path / "s")
+    store = Store(tmp_path / "s" / "kam.duckdb")
+    try:
+        close_month(store, "2026-09", "test")
+        close_month(store, "2026-10", "test")
+        store.ingest(
+            write_csv(tmp_path / "客户登记.csv", "registrations", [{"registered_at": "2026-09-01 09:00",
+                                                                 "phone": "15666713244"}])
+        )  # fmt: skip
+        results = report.compute(store)
+    finally:
+        store.close()
+    rows = results.statement
+    wang = rows[rows["kam"] == "王伟"].set_index("month")
+    # 5栋2003 (visit deal of 2026-09-29, 2,500) stays paid in the frozen September; November takes it back.
+    assert (wang.loc["2026-09", "commission"], bool(wang.loc["2026-09", "closed"])) == (
+        Decimal("2700.00"),
+        True,
+    )
+    assert wang.loc["2026-11", "adjustments"] == Decimal("-2500.00")
+    for row in rows.itertuples(index=False):
+        s = statement_of(results, row.kam, row.month, "zh")
+        assert s.rest == {}, (row.kam, row.month)
+    for month, lang in [("2026-09", "zh"), ("2026-11", "en")]:
+        got = statements_in(lines(month_pdf(results, month, lang, today=TODAY)), lang)
+        for row in rows[rows["month"] == month].itertuples(index=False):
+            page = got[(row.kam, month)][-1]
+            assert totals_of(page, lang) == expected_totals(row), (row.kam, month)
+            assert WORDS[lang]["closed" if row.closed else "provisional"] in got[(row.kam, month)][0]
+    page = lines(statement_pdf(results, "王伟", "2026-09", "zh", today=TODAY))[0]
+    assert "2026-09-29 | 5栋2003 | 叶涛 | 156****3244 | * 已变化 | ¥2,500.00" in page
+    assert "2026-09-10 | 2栋2603 | 曹磊 | 177****5354 | 号码成交 | ¥200.00" in page  # unchanged: its type
