@@ -221,8 +221,8 @@ class _Page:
     def _section(self, s: Statement, section: str) -> None:
         lines = s.lines_of(section)
         rows = [self._cells(section, line) for line in lines]
-        if section in s.rest:
-            rows.append(self._rest_cells(section, s.rest[section]))
+        if section in s.rest:  # one line spanning the text columns: the amount the lines cannot show
+            rows.append([self.w("rest"), money(s.rest[section])])
         heading = self.w(f"section.{section}", count=len(lines))
         # The heading never ends a page alone: it needs room for the table head and one row.
         if self.y + 8 + 7 + (self._row_height(section, rows[0]) if rows else 7) > BOTTOM:
@@ -284,13 +284,6 @@ class _Page:
         values["amount"] = money(line.amount)
         return [values[key] for key, _, _ in COLUMNS[section]]
 
-    def _rest_cells(self, section: str, amount: Decimal) -> list[str]:
-        keys = [key for key, _, _ in COLUMNS[section]]
-        cells = [""] * len(keys)
-        cells[2 if len(keys) > 4 else 2] = self.w("rest")
-        cells[-1] = money(amount)
-        return cells
-
     def _short(self, short) -> str:
         if not short:
             return self.w("met")
@@ -299,16 +292,22 @@ class _Page:
         ]
         return self.w("short_joiner").join(parts)
 
+    def _columns(self, section: str, cells: list[str]) -> list[tuple[float, str]]:
+        """(width, align) of each cell: a row of two cells spans the text columns with its first."""
+        columns = [(width, align) for _, width, align in COLUMNS[section]]
+        if len(cells) == 2:
+            return [(WIDTH - columns[-1][0], "L"), columns[-1]]
+        return columns
+
     def _row_height(self, section: str, cells: list[str]) -> float:
         self.font(9)
-        most = max(
-            len(self.wrap(width - 2.4, c)) for c, (_, width, _) in zip(cells, COLUMNS[section], strict=True)
-        )
+        columns = self._columns(section, cells)
+        most = max(len(self.wrap(width - 2.4, c)) for c, (width, _) in zip(cells, columns, strict=True))
         return most * LINE + 2 * PAD
 
     def _row(self, section: str, cells: list[str], height: float) -> None:
         x = LEFT
-        for cell, (_, width, align) in zip(cells, COLUMNS[section], strict=True):
+        for cell, (width, align) in zip(cells, self._columns(section, cells), strict=True):
             self.font(9)
             for i, line in enumerate(self.wrap(width - 2.4, cell)):
                 self.text(x + 1.2, self.y + PAD + i * LINE, width - 2.4, line, align=align)

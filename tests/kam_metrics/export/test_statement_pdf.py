@@ -4,6 +4,7 @@ totals on the last; a closed month shows its frozen figures and the next month t
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import shutil
 from decimal import Decimal
@@ -294,6 +295,16 @@ def test_the_frozen_lines_are_the_items_the_close_froze(store, closed_then_chang
         for kind, ref, amount in frozen
     )
     assert s.rest == {}
+
+
+def test_frozen_amounts_results_cannot_itemise_get_one_line_so_the_lines_still_add_up(closed_then_changed):
+    """Results trimmed of the adjustments (a caller's filter): September's frozen 2,000 can no longer be traced
+    to its deal, so the commission section shows it as one line and its subtotal is still the frozen figure."""
+    trimmed = dataclasses.replace(closed_then_changed, adjustments=closed_then_changed.adjustments.iloc[0:0])
+    page = lines(statement_pdf(trimmed, "张三", "2026-09", "en", today=TODAY))[0]
+    assert "other: part of the frozen amount that cannot be itemised | ¥2,000.00" in page
+    assert "Subtotal | ¥2,000.00" in page
+    assert totals_of(page, "en")["commission"] == "¥2,000.00"
 
 
 def test_without_a_cjk_font_the_error_names_the_package_to_install(sample_results, monkeypatch):
