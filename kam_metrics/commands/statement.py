@@ -19,7 +19,13 @@ def add_parsers(sub) -> None:
     p.add_argument("--db", type=Path, default=None, help="DuckDB file (default: $KAM_DB or data/kam.duckdb)")
     p.add_argument("--kam", required=True, help="the KAM's name as in the data")
     p.add_argument("--month", required=True, help="YYYY-MM")
-    p.add_argument("--lang", choices=LANGS, default=None, dest="statement_lang")
+    p.add_argument(
+        "--lang",
+        choices=LANGS,
+        default=None,
+        dest="statement_lang",
+        help="language of the PDF (default: --lang)",
+    )
     p.add_argument("--out", type=Path, required=True, help="the PDF file to write")
 
 
