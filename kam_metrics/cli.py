@@ -11,6 +11,7 @@ from kam_metrics.commands import audit as audit_command
 from kam_metrics.commands import close as close_commands
 from kam_metrics.commands import decisions as decisions_commands
 from kam_metrics.commands import rules as rules_command
+from kam_metrics.commands import statement as statement_command
 from kam_metrics.commands import users as user_commands
 from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
@@ -79,6 +80,7 @@ def build_parser() -> argparse.ArgumentParser:
     decisions_commands.add_parsers(sub)
     user_commands.add_parsers(sub)
     audit_command.add_parsers(sub)
+    statement_command.add_parsers(sub)
     return parser
 
 
@@ -89,7 +91,7 @@ _CREATES = {"ingest": "in_folder", "rebuild": "in_folder"}
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = args.lang
-    for area in (decisions_commands, user_commands, audit_command):
+    for area in (decisions_commands, user_commands, audit_command, statement_command):
         if (code := area.run(args, lang)) is not None:
             return code
     if args.command == "sample":

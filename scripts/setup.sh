@@ -14,3 +14,10 @@ if [ ! -x .venv/bin/python ]; then
   fi
 fi
 .venv/bin/python -m pip install -q --disable-pip-version-check -r "$req"
+# The printable statement (结算单) embeds Noto Sans CJK from Debian's fonts-noto-cjk; nothing is fetched at run time.
+if ! fc-list 2>/dev/null | grep -qi "noto sans cjk" && [ ! -f /usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc ]; then
+  echo "Installing Debian's fonts-noto-cjk for the printable monthly statements ..."
+  if ! { as_root apt-get update -qq && as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq fonts-noto-cjk >/dev/null; }; then
+    echo "Could not install fonts-noto-cjk (no root?): statement PDFs will ask for it." >&2
+  fi
+fi
