@@ -22,7 +22,7 @@ from kam_metrics.ingest.store import Store
 from kam_metrics.present.format import day, mask_text, money, shown, stamp, text
 
 STATEMENT = ["kam", "team", "commission", "clawback", "fines", "adjustments", "net", "state"]
-ADJUSTMENTS = ["kam", "team", "source_month", "kind", "ref", "amount", "reason"]
+ADJUSTMENTS = ["kam", "team", "source_month", "row_kind", "ref", "amount", "reason"]
 CLOSES = ["close_id", "month", "state", "closed_at", "closed_by", "as_of", "items", "adjustments"]
 
 
@@ -97,7 +97,7 @@ def adjustments_table(results: Results, month: str, lang: str) -> pd.DataFrame:
                 "kam": r.kam,
                 "team": r.team,
                 "source_month": r.source_month,
-                "kind": t(f"ui.close.kind.{r.kind}", lang),
+                "row_kind": t(f"ui.close.kind.{r.kind}", lang),
                 "ref": mask_text(r.ref),
                 "amount": money(r.amount),
                 "reason": mask_text(describe(r.reason, lang)),
