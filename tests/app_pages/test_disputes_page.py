@@ -39,7 +39,9 @@ def file_as_kam(env: Path, kam: str = "王伟") -> int:
     try:
         viewer = Viewer(login="wang", role="kam", kam=kam)
         row = refused_visit(store, kam)
-        dispute_id, _ = disputes.file_dispute(store, report.compute(store), viewer, row, "valid", "客户是我带来的")
+        dispute_id, _ = disputes.file_dispute(
+            store, report.compute(store), viewer, row, "valid", "客户是我带来的"
+        )
         return dispute_id
     finally:
         store.close()
@@ -65,7 +67,17 @@ def test_the_director_sees_the_queue_with_evidence_and_what_if_and_accepts(sampl
     assert "客户是我带来的" in text and "2026-W48_周报.xlsx" in text  # the note and the evidence's file
     assert not FULL_PHONE.search(text)
     evidence = next(df.value for df in at.dataframe if "当时报备归属" in df.value.columns)
-    assert list(evidence.columns) == ["时间", "事件", "大客户经理", "状态", "详情", "当时报备归属", "文件", "工作表", "行号"]
+    assert list(evidence.columns) == [
+        "时间",
+        "事件",
+        "大客户经理",
+        "状态",
+        "详情",
+        "当时报备归属",
+        "文件",
+        "工作表",
+        "行号",
+    ]
     assert any("罚款（修改后）" in df.value.columns for df in at.dataframe) or any(
         c.value == "受理不会改变任何罚款、佣金或标记" for c in at.caption
     )
@@ -74,7 +86,9 @@ def test_the_director_sees_the_queue_with_evidence_and_what_if_and_accepts(sampl
     assert not at.exception, at.exception
     assert literal(at.success[0].value).startswith(f"申诉 #{dispute_id} 已受理")
     frame = stored(sample_env, decisions.disputes)
-    assert frame[["state", "decision_reason", "decided_by"]].values.tolist() == [["accepted", "核实为首访", "local"]]
+    assert frame[["state", "decision_reason", "decided_by"]].values.tolist() == [
+        ["accepted", "核实为首访", "local"]
+    ]
     adjudications = next(df.value for df in at.dataframe if "孤立" in df.value.columns)
     assert adjudications[["编号", "类别", "裁定结果", "原因", "申诉"]].values.tolist() == [
         ["#1", "带访", "有效", "核实为首访", f"#{dispute_id}"]

@@ -16,7 +16,10 @@ LI = Viewer(login="li", role="kam", kam="李娜")
 @pytest.fixture
 def october(story, upload, compute):
     """The story, and a registration on 2026-10-05 (another customer): as_of moves into October."""
-    upload("registrations", [{"registered_at": "2026-10-05 09:00", "customer_name": "钱七", "phone": "13700000001"}])
+    upload(
+        "registrations",
+        [{"registered_at": "2026-10-05 09:00", "customer_name": "钱七", "phone": "13700000001"}],
+    )
     return compute()
 
 
@@ -38,7 +41,9 @@ def test_an_earlier_open_month_and_an_open_dispute_block_and_are_all_listed(octo
     unit = disputes.rows(october, LI, "unit", "zh")[0]
     dispute_id, _ = disputes.file_dispute(store, october, LI, unit, "valid", "x")
     refused = closing.blockers(october, store, "2026-09")
-    assert [(e.code, e.values) for e in refused] == [("dispute_open", {"month": "2026-09", "ids": f"#{dispute_id}"})]
+    assert [(e.code, e.values) for e in refused] == [
+        ("dispute_open", {"month": "2026-09", "ids": f"#{dispute_id}"})
+    ]
     with pytest.raises(CloseRefused) as raised:  # the store refuses with the same code
         closing.close(store, LOCAL, "2026-09")
     assert raised.value.code == "dispute_open"
@@ -53,7 +58,9 @@ def test_closing_freezes_the_month_and_a_later_change_lands_as_an_adjustment_wit
     assert (made["month"], made["implicit"]) == ("2026-09", [])
     # A registration of 王伟's customer before his lead arrives later: his lead becomes an overlap, the deal of
     # 2026-09 is nobody's, and the 2,000 paid in 2026-09 comes back as an adjustment in 2026-10.
-    upload("registrations", [{"registered_at": "2026-09-07 08:00", "customer_name": "王建国", "phone": PHONE}])
+    upload(
+        "registrations", [{"registered_at": "2026-09-07 08:00", "customer_name": "王建国", "phone": PHONE}]
+    )
     after = compute()
     closed = closing.view(after, FINANCE, "zh", store=store, month="2026-09")
     assert closed.chosen.closed and closed.latest == "2026-09" and closed.open_month == "2026-10"
@@ -70,7 +77,10 @@ def test_closing_freezes_the_month_and_a_later_change_lands_as_an_adjustment_wit
     assert commission[["大客户经理", "来源月份", "项目", "对净额的影响"]].values.tolist() == [
         ["王伟", "2026-09", "3栋1502 · 138****5678 · 2026-09-20", "-¥2,000.00"]
     ]
-    assert "3栋1502 · 138****5678 · 2026-09-20 在 2026-09 的佣金：已付 2,000.00，现为 0.00" in commission["原因"].iloc[0]
+    assert (
+        "3栋1502 · 138****5678 · 2026-09-20 在 2026-09 的佣金：已付 2,000.00，现为 0.00"
+        in commission["原因"].iloc[0]
+    )
     assert "13812345678" not in adjustments.to_csv()
 
 
@@ -84,7 +94,9 @@ def test_only_the_director_reopens_the_latest_closed_month_with_a_reason(october
     assert refused.value.code == "reason_required"
     assert closing.reopen(store, LOCAL, "2026-09", "补录成交") is None
     table = closing.closes_table(store, "zh")
-    assert table[["月份", "冻结项"]].values.tolist() == [["2026-09", 7]]  # the deal line and three weeks' fines of each KAM
+    assert table[["月份", "冻结项"]].values.tolist() == [
+        ["2026-09", 7]
+    ]  # the deal line and three weeks' fines of each KAM
     assert table["状态"].iloc[0].endswith("由 local 重新打开：补录成交")
     assert closing.live_months(store) == []
 

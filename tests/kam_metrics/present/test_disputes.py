@@ -28,7 +28,12 @@ def totals(results, kam: str) -> tuple[Decimal, Decimal]:
 
 
 def test_spec_8_outcomes_per_kind_valid_first_or_the_deal_types():
-    assert list(disputes.verdicts("lead", "zh")) == ["valid", "registry_overlap", "duplicate_own", "owned_by_other"]
+    assert list(disputes.verdicts("lead", "zh")) == [
+        "valid",
+        "registry_overlap",
+        "duplicate_own",
+        "owned_by_other",
+    ]
     assert list(disputes.verdicts("unit", "en")) == ["valid", "no_photo", "duplicate_unit"]
     assert list(disputes.verdicts("deal", "zh")) == ["visit_deal", "lead_deal", "unattributed"]
     assert disputes.verdicts("visit", "zh")["not_reported"] == "未提前报备"
@@ -51,7 +56,9 @@ def test_a_kam_sees_only_their_own_rows_and_the_deal_of_a_phone_they_reported(st
 
 
 def test_only_refused_keeps_the_rows_that_do_not_count(story):
-    assert [r.status for r in disputes.rows(story, LOCAL, "unit", "zh", refused_only=True)] == ["duplicate_unit"]
+    assert [r.status for r in disputes.rows(story, LOCAL, "unit", "zh", refused_only=True)] == [
+        "duplicate_unit"
+    ]
     assert disputes.rows(story, LOCAL, "deal", "zh", refused_only=True) == []  # the one deal is attributed
 
 
@@ -64,13 +71,19 @@ def test_a_kam_may_not_file_on_another_kams_row_nor_finance_at_all(story, store)
     assert decisions.disputes(store).empty
 
 
-def test_a_filed_dispute_is_open_counted_for_the_director_and_its_filer_and_changes_nothing(story, store, compute):
+def test_a_filed_dispute_is_open_counted_for_the_director_and_its_filer_and_changes_nothing(
+    story, store, compute
+):
     li_unit = disputes.rows(story, LI, "unit", "zh")[0]
     made = disputes.file_dispute(store, story, LI, li_unit, "valid", "不同的公司")
     assert made == (1, None)
     after = compute()
     assert totals(after, "李娜") == totals(story, "李娜") == (Decimal("1120.00"), Decimal("0.00"))
-    assert (disputes.open_count(store, LOCAL), disputes.open_count(store, LI), disputes.open_count(store, WANG)) == (
+    assert (
+        disputes.open_count(store, LOCAL),
+        disputes.open_count(store, LI),
+        disputes.open_count(store, WANG),
+    ) == (
         1,
         1,
         0,
@@ -109,7 +122,9 @@ def test_the_director_queue_shows_open_first_with_the_customers_story_as_evidenc
     assert [(d.id, d.state) for d in view.disputes] == [(second, "open"), (first, "rejected")]
     assert view.open_count == 1 and view.chosen.id == second and view.chosen.may_decide
     assert view.table["处理结果"].tolist() == ["", "驳回：王伟在先"]
-    shown = view.evidence[["事件", "大客户经理", "状态", "当时报备归属", "文件", "工作表", "行号"]].values.tolist()
+    shown = view.evidence[
+        ["事件", "大客户经理", "状态", "当时报备归属", "文件", "工作表", "行号"]
+    ].values.tolist()
     assert shown == [
         ["报备", "王伟", "有效", "王伟", "报备.csv", "报备", "2"],
         ["报备", "李娜", "他人已报备", "王伟", "报备.csv", "报备", "3"],
@@ -127,7 +142,9 @@ def test_the_what_if_of_a_lead_moves_the_claim_the_visit_and_the_deal_between_ka
     dispute_id, _ = disputes.file_dispute(store, story, LI, lead, "valid", "先报的")
     chosen = disputes.view(story, LOCAL, "zh", store=store).chosen
     change = disputes.whatif(story, store, chosen.kind, chosen.row, "valid", None, "zh")
-    assert change[["大客户经理", "罚款（当前）", "罚款（修改后）", "佣金（当前）", "佣金（修改后）"]].values.tolist() == [
+    assert change[
+        ["大客户经理", "罚款（当前）", "罚款（修改后）", "佣金（当前）", "佣金（修改后）"]
+    ].values.tolist() == [
         ["王伟", "¥1,009.00", "¥1,019.00", "¥2,000.00", "¥0.00"],
         ["李娜", "¥1,120.00", "¥1,119.00", "¥0.00", "¥200.00"],
     ]
@@ -186,5 +203,7 @@ def test_an_adjudication_of_a_row_not_stored_is_marked_orphaned(story, store, co
     made = disputes.adjudicate(store, LOCAL, row, "valid", "纸质报备")
     assert made[1] == decisions.ORPHANED
     table = disputes.adjudications_table(compute(), LOCAL, "zh")
-    assert table[["数据行", "孤立"]].values.tolist() == [["王伟 139****0009 2026-09-12 10:00:00", "孤立：数据行未入库"]]
+    assert table[["数据行", "孤立"]].values.tolist() == [
+        ["王伟 139****0009 2026-09-12 10:00:00", "孤立：数据行未入库"]
+    ]
     assert disputes.adjudications_table(compute(), LI, "zh").empty  # not hers
