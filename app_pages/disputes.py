@@ -77,8 +77,8 @@ def pick_row(prefix: str, refused_default: bool) -> disputes.Row | None:
     return row
 
 
-def outcome(kind: str, prefix: str, default: str | None = None) -> tuple[str, str | None]:
-    """The outcome SPEC §8 allows for ``kind`` (and a KAM for an attributed deal)."""
+def outcome(kind: str, prefix: str, default: str | None = None, default_kam=None) -> tuple[str, str | None]:
+    """The outcome SPEC §8 allows for ``kind`` (and a KAM for an attributed deal), preset to ``default``."""
     allowed = disputes.verdicts(kind, lang)
     options = list(allowed)
     verdict = st.selectbox(
@@ -87,9 +87,11 @@ def outcome(kind: str, prefix: str, default: str | None = None) -> tuple[str, st
     )  # fmt: skip
     kam = None
     if disputes.needs_kam(kind, verdict):
+        names = disputes.kams(res, viewer)
         kam = st.selectbox(
-            state.tr("ui.disputes.verdict_kam"), disputes.kams(res, viewer), key=f"{prefix}_vkam"
-        )
+            state.tr("ui.disputes.verdict_kam"), names, key=f"{prefix}_vkam",
+            index=names.index(default_kam) if default_kam in names else 0,
+        )  # fmt: skip
     return verdict, kam
 
 
@@ -160,9 +162,7 @@ if view.may_decide:
             st.dataframe(view.evidence, hide_index=True, key="dsp_evidence")
         if d.may_decide:
             st.markdown("**" + state.tr("ui.disputes.decide") + "**")
-            verdict, vkam = outcome(d.kind, "decide", default=d.asked_verdict)
-            if vkam is None and disputes.needs_kam(d.kind, verdict):
-                vkam = d.asked_kam
+            verdict, vkam = outcome(d.kind, "decide", default=d.asked_verdict, default_kam=d.asked_kam)
             st.markdown("**" + state.tr("ui.disputes.whatif") + "**")
             change = _whatif(str(store.path), store.version(), d.kind, tuple(d.row.items()), verdict, vkam, lang,
                              res.as_of)  # fmt: skip

@@ -207,6 +207,7 @@ def test_a_closed_month_keeps_its_figures_and_the_next_month_shows_the_adjustmen
 
         open_page(page, server, "/upload")
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files([str(late)])
+        page.get_by_role("button", name=t("ux.sample.keep_both", "zh")).click()  # real rows onto the sample
         page.locator("[data-testid='stMarkdownContainer']").filter(has_text=f"{late.name}：").first.wait_for()
         wait_idle(page)
 
