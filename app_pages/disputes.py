@@ -166,10 +166,12 @@ if view.may_decide:
             st.markdown("**" + state.tr("ui.disputes.whatif") + "**")
             change = _whatif(str(store.path), store.version(), d.kind, tuple(d.row.items()), verdict, vkam, lang,
                              res.as_of)  # fmt: skip
-            if change.empty:
+            if change.week:
+                st.markdown(md(change.week))
+            if change.table.empty:
                 st.caption(state.tr("ui.disputes.whatif_none"))
             else:
-                st.dataframe(change, hide_index=True, key="dsp_whatif")
+                st.dataframe(change.table, hide_index=True, key="dsp_whatif")
             with st.form("decide_form", clear_on_submit=True):
                 reason = st.text_input(state.tr("ui.disputes.reason"), key="decide_reason")
                 left, right = st.columns(2)

@@ -141,7 +141,12 @@ def test_the_what_if_of_a_lead_moves_the_claim_the_visit_and_the_deal_between_ka
     lead = pick(disputes.rows(story, LI, "lead", "zh"), phone=PHONE)
     dispute_id, _ = disputes.file_dispute(store, story, LI, lead, "valid", "先报的")
     chosen = disputes.view(story, LOCAL, "zh", store=store).chosen
-    change = disputes.whatif(story, store, chosen.kind, chosen.row, "valid", None, "zh")
+    found = disputes.whatif(story, store, chosen.kind, chosen.row, "valid", None, "zh")
+    assert (
+        found.week
+        == "李娜 2026-W37：拓展单位 0 → 0，带访批次 0 → 0，诚意客户号码 0 → 1，罚款 ¥560.00 → ¥559.00"
+    )
+    change = found.table
     assert change[
         ["大客户经理", "罚款（当前）", "罚款（修改后）", "佣金（当前）", "佣金（修改后）"]
     ].values.tolist() == [
