@@ -245,7 +245,9 @@ def view(
     pairs = _disputes(store, results, viewer, lang)
     items = [item for item, _ in pairs]
     chosen = next((i for i in items if i.id == dispute), None)
-    if chosen is None and dispute is None and viewer.may("decide_disputes"):
+    # The evidence names every KAM of the customer's story: only the director, who decides, sees it (SPEC §10).
+    decides = viewer.may("decide_disputes")
+    if chosen is None and dispute is None and decides:
         chosen = next((i for i in items if i.state == codes.DISPUTE_OPEN), None)
     teams = teams_of(results)
     live = [
@@ -263,8 +265,8 @@ def view(
         table=disputes_table(pairs, lang),
         open_count=sum(1 for i in items if i.state == codes.DISPUTE_OPEN),
         chosen=chosen,
-        evidence=evidence(results, store, chosen.kind, chosen.row, lang) if chosen else None,
-        claim=claim_now(results, chosen.kind, chosen.row, lang) if chosen else "",
+        evidence=evidence(results, store, chosen.kind, chosen.row, lang) if chosen and decides else None,
+        claim=claim_now(results, chosen.kind, chosen.row, lang) if chosen and decides else "",
         adjudications=adjudications_table(results, viewer, lang),
         adjudication_ids=live if viewer.may("adjudicate") else [],
     )

@@ -212,3 +212,19 @@ def test_an_adjudication_of_a_row_not_stored_is_marked_orphaned(story, store, co
         ["王伟 139****0009 2026-09-12 10:00:00", "孤立：数据行未入库"]
     ]
     assert disputes.adjudications_table(compute(), LI, "zh").empty  # not hers
+
+
+def test_a_team_lead_files_on_their_teams_rows_and_sees_only_those_disputes_without_the_evidence(
+    story, store
+):
+    unit = disputes.rows(story, LEAD_ONE, "unit", "zh")[0]
+    assert unit.kam == "王伟"
+    mine, _ = disputes.file_dispute(store, story, LEAD_ONE, unit, "no_photo", "照片不清楚")
+    li_unit = disputes.rows(story, LI, "unit", "zh")[0]
+    disputes.file_dispute(store, story, LI, li_unit, "valid", "x")
+    view = disputes.view(story, LEAD_ONE, "zh", store=store, dispute=mine)
+    assert [(d.id, d.filed_by, d.may_withdraw, d.may_decide) for d in view.disputes] == [
+        (mine, "lead1", True, False)
+    ]
+    assert view.chosen.id == mine and view.evidence is None and view.claim == ""
+    assert disputes.open_count(store, LEAD_ONE) == 1
