@@ -17,8 +17,8 @@ from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import money, shown, stamp, text, word
 
 ZERO = Decimal("0.00")
-WHATIF = ["kam", "team", "fines_now", "fines_new", "commission_now", "commission_new", "adjustments_now",
-          "adjustments_new", "net_now", "net_new", "flag_now", "flag_new"]  # fmt: skip
+WHATIF = ["kam", "team", *(f"whatif_{f}_{w}" for f in ("fines", "commission", "adjustments", "net", "flag")
+                           for w in ("now", "new"))]  # fmt: skip
 EVIDENCE = ["time", "event", "kam", "status", "detail", "claim_holder", "file", "sheet", "row"]
 
 
@@ -108,8 +108,9 @@ def whatif_table(
             continue
         found.append(
             {"kam": kam, "team": x["team"] or y["team"],
-             **{f"{f}_{w}": money(v[f]) for f in ("fines", "commission", "adjustments", "net") for w, v in (("now", x), ("new", y))},
-             "flag_now": word("flag", x["flag"], lang) or "—", "flag_new": word("flag", y["flag"], lang) or "—"}
+             **{f"whatif_{f}_{w}": money(v[f]) for f in ("fines", "commission", "adjustments", "net") for w, v in (("now", x), ("new", y))},
+             "whatif_flag_now": word("flag", x["flag"], lang) or "—",
+             "whatif_flag_new": word("flag", y["flag"], lang) or "—"}
         )  # fmt: skip
     return shown(found, WHATIF, lang)
 

@@ -78,7 +78,7 @@ def test_the_director_sees_the_queue_with_evidence_and_what_if_and_accepts(sampl
         "工作表",
         "行号",
     ]
-    assert any("罚款（修改后）" in df.value.columns for df in at.dataframe) or any(
+    assert any("罚款（裁定后）" in df.value.columns for df in at.dataframe) or any(
         c.value == "受理不会改变任何罚款、佣金或标记" for c in at.caption
     )
     at.text_input(key="decide_reason").input("核实为首访")
