@@ -16,6 +16,7 @@ from kam_metrics.engine import story
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import kam_names
+from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import day, mask_phone, mask_text, money, shown, stamp, text, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
@@ -83,6 +84,18 @@ def _claim_kams(results: Results, phone: str) -> dict[tuple[str, int, int], obje
     return found
 
 
+def _adjudicated(results: Results, phone: str) -> dict[tuple[str, int, int], object]:
+    """(event, upload_id, row_no) → the adjudication deciding that lead, visit or deal line (SPEC §8)."""
+    found = {}
+    for event, frame in (("lead", results.leads), ("visit", results.visits), ("deal", results.commissions)):
+        rows = frame[(frame["phone"] == phone) & frame["adjudication"].notna()]
+        for upload_id, row_no, adj in zip(
+            rows["upload_id"], rows["row_no"], rows["adjudication"], strict=True
+        ):
+            found[(event, int(upload_id), int(row_no))] = adj
+    return found
+
+
 def _detail(e, claim_kam: object, registered_at: object, lang: str) -> tuple[str, str]:
     """(status word, detail) of one story event."""
     if e.event == "registration":
@@ -112,10 +125,12 @@ def customer_story(results: Results, viewer: Viewer, phone: str, lang: str) -> p
     results = scope(results, viewer)
     registered_at = first_registrations(results).get(phone)
     claim_kams = _claim_kams(results, phone)
+    adjudicated, reasons = _adjudicated(results, phone), reasons_of(results)
     rows = []
     for e in story.customer_events(results, phone).itertuples(index=False):
         claim_kam = claim_kams.get((e.event, e.upload_id, e.row_no))
         status, detail = _detail(e, claim_kam, registered_at, lang)
+        status = status_with_mark(status, adjudicated.get((e.event, e.upload_id, e.row_no)), reasons, lang)
         rows.append(
             {
                 "time": stamp(e.at, e.date_only),

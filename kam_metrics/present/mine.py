@@ -16,6 +16,7 @@ from kam_metrics.engine.assessment import QUOTAS
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import week_label
+from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import money, shown, stamp, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
@@ -115,6 +116,7 @@ def customers(results: Results, viewer: Viewer, lang: str) -> pd.DataFrame:
     status and reason."""
     own = own_phones(results, viewer)
     first_reg = first_registrations(results)
+    reasons = reasons_of(results)
     visits = results.visits.sort_values("visited_at")
     by_phone: dict[str, list] = {}
     for r in visits.itertuples(index=False):
@@ -128,10 +130,14 @@ def customers(results: Results, viewer: Viewer, lang: str) -> pd.DataFrame:
                 "phone": phone_shown(viewer, r.phone, r.phone in own, download=False),
                 "customer_name": r.customer_name,
                 "reported_at": stamp(r.reported_at, r.reported_at_date_only),
-                "status": word("status", r.status, lang),
+                "status": status_with_mark(word("status", r.status, lang), r.adjudication, reasons, lang),
                 "why": lead_why(r.status, r.claim_kam, first_reg.get(r.phone), lang),
                 "visits": f"{sum(1 for v in seen if v.status == 'valid')}/{len(seen)}",
-                "visit_status": word("status", last.status, lang) if last is not None else "",
+                "visit_status": status_with_mark(
+                    word("status", last.status, lang), last.adjudication, reasons, lang
+                )
+                if last is not None
+                else "",
                 "visit_why": visit_why(last.status, last.claim_kam, last.salesperson, lang) if last else "",
             }
         )

@@ -15,6 +15,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, flagged, kam_names, week_label, weeks
 from kam_metrics.present.customer import customer_ref
+from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import money, shown, stamp, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
@@ -126,6 +127,7 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
                 }
             )
     first_reg = first_registrations(results)
+    reasons = reasons_of(results)
     units = _in_week(results.units[results.units["kam"] == kam], "date", start, end)
     leads = _in_week(results.leads[results.leads["kam"] == kam], "reported_at", start, end)
     visits = _in_week(results.visits[results.visits["kam"] == kam], "visited_at", start, end)
@@ -141,7 +143,7 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
                 {
                     "date": stamp(r.date, r.date_date_only),
                     "unit_name": r.unit_name,
-                    "status": word("status", r.status, lang),
+                    "status": status_with_mark(word("status", r.status, lang), r.adjudication, reasons, lang),
                     "why": t(f"ui.why.unit_{r.status}", lang),
                 }
                 for r in units.itertuples(index=False)
@@ -155,7 +157,7 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
                     "reported_at": stamp(r.reported_at, r.reported_at_date_only),
                     "phone": phone_shown(viewer, r.phone, r.phone in own, download=False),
                     "customer_name": r.customer_name,
-                    "status": word("status", r.status, lang),
+                    "status": status_with_mark(word("status", r.status, lang), r.adjudication, reasons, lang),
                     "why": lead_why(r.status, r.claim_kam, first_reg.get(r.phone), lang),
                 }
                 for r in leads.itertuples(index=False)
@@ -170,7 +172,7 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
                     "phone": phone_shown(viewer, r.phone, r.phone in own, download=False),
                     "customer_name": r.customer_name,
                     "salesperson": r.salesperson,
-                    "status": word("status", r.status, lang),
+                    "status": status_with_mark(word("status", r.status, lang), r.adjudication, reasons, lang),
                     "why": visit_why(r.status, r.claim_kam, r.salesperson, lang),
                 }
                 for r in visits.itertuples(index=False)
