@@ -26,6 +26,11 @@ ICONS = {"free": "check_circle", "yours": "person", "held": "block", "registered
 for answer in view.answers:
     alert = ALERTS.get(answer.status, st.info)
     alert(
-        f"**{md(answer.phone)}** · {state.tr(f'auth.check.{answer.status}')}：{md(answer.text)}",
+        state.tr(
+            "auth.check.answer",
+            phone=md(answer.phone),
+            status=state.tr(f"auth.check.{answer.status}"),
+            text=md(answer.text),
+        ),
         icon=f":material/{ICONS.get(answer.status, 'info')}:",
     )
