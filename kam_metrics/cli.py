@@ -7,9 +7,11 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from kam_metrics.commands import audit as audit_command
 from kam_metrics.commands import close as close_commands
 from kam_metrics.commands import decisions as decisions_commands
 from kam_metrics.commands import rules as rules_command
+from kam_metrics.commands import users as user_commands
 from kam_metrics.contract.rules import RulesError, load_ruleset
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.faults import StoreError
@@ -75,6 +77,8 @@ def build_parser() -> argparse.ArgumentParser:
     rules_command.add_parsers(sub)
     close_commands.add_parsers(sub)
     decisions_commands.add_parsers(sub)
+    user_commands.add_parsers(sub)
+    audit_command.add_parsers(sub)
     return parser
 
 
@@ -85,8 +89,9 @@ _CREATES = {"ingest": "in_folder", "rebuild": "in_folder"}
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     lang = args.lang
-    if (code := decisions_commands.run(args, lang)) is not None:
-        return code
+    for area in (decisions_commands, user_commands, audit_command):
+        if (code := area.run(args, lang)) is not None:
+            return code
     if args.command == "sample":
         from kam_metrics.demo.sample import write_sample
 

@@ -340,3 +340,40 @@ def _store_problems(cur, upload_id, sheet: RawSheet, kind, counts: SheetCounts, 
         cur.unregister("kam_rejected_new")
     if warning_rows:
         cur.executemany("insert into warnings values (?, ?, ?, ?, ?, ?, ?)", warning_rows)
+
+
+def read_and_stage(cur, path, name: str, limits, progress=None):
+    """Read a file and normalise its sheets (no store needed: a worker process runs this on its own)."""
+    from kam_metrics.contract.sheets import KINDS
+    from kam_metrics.ingest import formulas, normalize
+    from kam_metrics.ingest.reader import read_file
+
+    read = read_file(path, name, limits, progress)
+    staged = []
+    for sheet in read.sheets:
+        table = formulas.mark(normalize.stage(cur, sheet), sheet, KINDS[sheet.kind].required)
+        release_raw(sheet, table)
+        staged.append((sheet, table))
+    return read, staged
+
+
+def stored_rows(cur) -> int:
+    """Accepted, rejected and warned rows stored (an undo's or a clear's "rows removed" is the difference)."""
+    names = [k.name for k in SHEET_KINDS] + ["rejected"]
+    return cur.execute(
+        " + ".join(f"(select count(*) from {n})" for n in names).join(["select ", ""])
+    ).fetchall()[0][0]
+
+
+def upload_details(result: IngestResult) -> dict:
+    """An upload's audit details: its id and per-upload totals of accepted, rejected, duplicate and warned rows."""
+    totals = {
+        f: sum(getattr(c, f) for c in result.sheets)
+        for f in ("read", "accepted", "rejected", "duplicates", "warnings")
+    }
+    return {
+        "upload_id": result.upload_id,
+        "sheets": len(result.sheets),
+        "repeat_of": result.repeat_of,
+        **totals,
+    }

@@ -7,6 +7,8 @@ import re
 
 import pandas as pd
 
+from kam_metrics.access import audit
+from kam_metrics.access.roles import Viewer
 from kam_metrics.contract.rules import Rules
 from kam_metrics.engine import close as period_close
 from kam_metrics.i18n import t
@@ -39,8 +41,20 @@ def _live(cur) -> list[tuple[int, str, bool]]:
     ).fetchall()
 
 
+def _by(by: str | None, viewer: Viewer | None, action: str) -> str:
+    """``viewer.login`` when a viewer is given (after roles.require), else ``by`` (the command line's viewer)."""
+    acting = audit.acting(viewer, action)
+    return acting.login if viewer is not None or by is None else by
+
+
 def close_month(
-    store: Store, month: str, by: str, rules: Rules | None = None, as_of: dt.date | None = None
+    store: Store,
+    month: str,
+    by: str | None = None,
+    rules: Rules | None = None,
+    as_of: dt.date | None = None,
+    *,
+    viewer: Viewer | None = None,
 ) -> dict:
     """Close ``month`` (SPEC §9) and freeze its items, computed now under ``rules`` and ``as_of`` (default: §4's).
 
@@ -50,6 +64,7 @@ def close_month(
     """
     from kam_metrics.engine import report  # report imports the store; imported here to keep ingest light
 
+    by = _by(by, viewer, "close")
     _checked(month)
     with store._writing() as cur:
         results = report.compute(store, rules, as_of)  # a fresh snapshot: writers wait on the lock we hold
@@ -102,6 +117,9 @@ def close_month(
                 )
             finally:
                 cur.unregister("kam_close_items")
+        done = {"close_id": close_id, "as_of": results.as_of, "items": len(items)}
+        done.update(adjustments=sum(1 for i in items if i[5]), implicit=between)
+        audit.record(cur, by, "close", month, done, at=now)
     return {
         "close_id": close_id,
         "month": month,
@@ -111,9 +129,12 @@ def close_month(
     }
 
 
-def reopen_month(store: Store, month: str, reason: str, by: str) -> str | None:
+def reopen_month(
+    store: Store, month: str, reason: str, by: str | None = None, *, viewer: Viewer | None = None
+) -> str | None:
     """Reopen ``month``, the latest closed one, with a reason (SPEC §9): its close and the implicit closes just
     before it are marked reopened (their items then count for nothing). Returns the latest closed month after."""
+    by = _by(by, viewer, "reopen")
     _checked(month)
     if not (reason or "").strip():
         raise CloseRefused("reason_required")
@@ -136,6 +157,13 @@ def reopen_month(store: Store, month: str, reason: str, by: str) -> str | None:
             [now, by, reason.strip(), *reopened],
         )
         left = [m for close_id, m, _ in live if close_id not in reopened]
+        reopened_months = [m for close_id, m, _ in live if close_id in reopened]
+        details = {
+            "reason": reason.strip(),
+            "months": reopened_months,
+            "latest_closed": left[-1] if left else None,
+        }
+        audit.record(cur, by, "reopen", month, details, at=now)
     return left[-1] if left else None
 
 

@@ -10,6 +10,8 @@ from decimal import Decimal
 import pandas as pd
 import pyarrow as pa
 
+from kam_metrics.access import audit
+from kam_metrics.access.roles import Viewer
 from kam_metrics.contract import codes
 from kam_metrics.i18n import t
 from kam_metrics.ingest import normalize
@@ -180,6 +182,21 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
+def _by(by: str | None, viewer: Viewer | None, action: str) -> str:
+    """Who decides: ``viewer.login`` when a viewer is given (after roles.require), else ``by`` (the command line's
+    viewer is the one allowed); one of them is needed."""
+    acting = audit.acting(viewer, action)
+    return acting.login if viewer is not None or by is None else by
+
+
+def _key_details(key: RowKey) -> dict:
+    return {"kind": key.kind, **{c: getattr(key, c) for c in KEY_COLUMNS[key.kind]}}
+
+
+def _target(key: RowKey) -> str:
+    return f"{key.kind} " + " / ".join(str(getattr(key, c)) for c in KEY_COLUMNS[key.kind])
+
+
 def _same_key(key: RowKey) -> tuple[str, list]:
     columns = KEY_COLUMNS[key.kind]
     return " and ".join(f"{c} = ?" for c in columns), [getattr(key, c) for c in columns]
@@ -205,22 +222,43 @@ def _adjudicate(
 
 
 def adjudicate(
-    store: Store, kind: str, *, verdict: str, reason: str, by: str, verdict_kam=None, dispute_id=None, **key
+    store: Store,
+    kind: str,
+    *,
+    verdict: str,
+    reason: str,
+    by: str | None = None,
+    verdict_kam=None,
+    dispute_id=None,
+    viewer: Viewer | None = None,
+    **key,
 ) -> tuple[int, str | None]:
     """Store the director's verdict on one row (``key``: see row_key), replacing an earlier adjudication of the
     same row (kept, with replaced_by set). Returns (adjudication id, warning key or None): a row that is not stored
     is accepted with the warning ORPHANED. Raises DecisionError for a bad key, verdict, KAM or a missing reason."""
+    by = _by(by, viewer, "adjudicate")
     found = row_key(store, kind, **key)
     verdict_kam = _kam(verdict_kam)
     check_verdict(kind, verdict, verdict_kam)
     reason = _required(reason, "reason")
     with store._writing() as cur:
-        return _adjudicate(cur, found, verdict, verdict_kam, reason, by, dispute_id)
+        made = _adjudicate(cur, found, verdict, verdict_kam, reason, by, dispute_id)
+        details = {**_key_details(found), "verdict": verdict, "verdict_kam": verdict_kam, "reason": reason}
+        audit.record(cur, by, "adjudicate", f"#{made[0]} {_target(found)}", {**details, "warning": made[1]})
+        return made
 
 
-def remove_adjudication(store: Store, adjudication_id: int, by: str, reason: str | None = None) -> None:
+def remove_adjudication(
+    store: Store,
+    adjudication_id: int,
+    by: str | None = None,
+    reason: str | None = None,
+    *,
+    viewer: Viewer | None = None,
+) -> None:
     """Remove a live adjudication: its row takes the engine's verdict again (the adjudication stays stored,
     marked removed). Raises DecisionError when there is no such adjudication or it is no longer live."""
+    by = _by(by, viewer, "adjudicate")
     with store._writing() as cur:
         found = cur.execute(
             "select replaced_by, removed_at from adjudications where adjudication_id = ?", [adjudication_id]
@@ -236,6 +274,15 @@ def remove_adjudication(store: Store, adjudication_id: int, by: str, reason: str
             "update adjudications set removed_at = ?, removed_by = ?, removed_reason = ? where adjudication_id = ?",
             [_now(), by, normalize.clean_text(reason), adjudication_id],
         )
+        row = cur.execute(
+            "select kind, kam, phone, row_at, row_date, unit_key, property, verdict, verdict_kam from adjudications "
+            "where adjudication_id = ?",
+            [adjudication_id],
+        ).fetchall()[0]
+        details = dict(zip(("kind", "kam", "phone", "row_at", "row_date", "unit_key", "property", "verdict",
+                            "verdict_kam"), row, strict=True))  # fmt: skip
+        details["reason"] = normalize.clean_text(reason)
+        audit.record(cur, by, "remove_adjudication", f"#{adjudication_id}", details)
 
 
 def stored_adjudications(store: Store) -> pd.DataFrame:
@@ -252,11 +299,20 @@ def _frame(result) -> pd.DataFrame:
 
 
 def file(
-    store: Store, kind: str, *, asked_verdict: str, note, by: str, asked_kam=None, **key
+    store: Store,
+    kind: str,
+    *,
+    asked_verdict: str,
+    note,
+    by: str | None = None,
+    asked_kam=None,
+    viewer: Viewer | None = None,
+    **key,
 ) -> tuple[int, str | None]:
     """File a dispute on one row asking for ``asked_verdict`` (and ``asked_kam`` for a deal), state open.
     Returns (dispute id, warning key or None: ORPHANED for a row not stored). Who may file (SPEC §10) is checked
-    by the accounts layer; ``by`` is recorded."""
+    by the accounts layer; ``by`` (or the viewer's login) is recorded."""
+    by = _by(by, viewer, "file_dispute")
     found = row_key(store, kind, **key)
     asked_kam = _kam(asked_kam)
     check_verdict(kind, asked_verdict, asked_kam)
@@ -268,7 +324,15 @@ def file(
             [new_id, kind, *found.values(), asked_verdict, asked_kam, normalize.clean_text(_cell(note)), by, _now(),
              codes.DISPUTE_OPEN],
         )  # fmt: skip
-        return new_id, None if is_stored(cur, found) else ORPHANED
+        warning = None if is_stored(cur, found) else ORPHANED
+        details = {
+            **_key_details(found),
+            "asked_verdict": asked_verdict,
+            "asked_kam": asked_kam,
+            "warning": warning,
+        }
+        audit.record(cur, by, "dispute_file", f"#{new_id} {_target(found)}", details)
+        return new_id, warning
 
 
 def _open_dispute(cur, dispute_id: int, action: str) -> dict:
@@ -283,8 +347,9 @@ def _open_dispute(cur, dispute_id: int, action: str) -> dict:
     return dispute
 
 
-def withdraw(store: Store, dispute_id: int, by: str) -> None:
+def withdraw(store: Store, dispute_id: int, by: str | None = None, *, viewer: Viewer | None = None) -> None:
     """The filer withdraws an open dispute. Raises DecisionError for anyone else or a dispute not open."""
+    by = _by(by, viewer, "file_dispute")
     with store._writing() as cur:
         dispute = _open_dispute(cur, dispute_id, "withdraw")
         if dispute["filed_by"] != by:
@@ -293,34 +358,42 @@ def withdraw(store: Store, dispute_id: int, by: str) -> None:
             "update disputes set state = 'withdrawn', decided_by = ?, decided_at = ? where dispute_id = ?",
             [by, _now(), dispute_id],
         )
+        audit.record(cur, by, "dispute_withdraw", f"#{dispute_id}", {"kind": dispute["kind"]})
 
 
-def reject(store: Store, dispute_id: int, by: str, reason) -> None:
+def reject(
+    store: Store, dispute_id: int, by: str | None = None, reason=None, *, viewer: Viewer | None = None
+) -> None:
     """Reject an open dispute with a reason (required); no result changes."""
+    by = _by(by, viewer, "decide_disputes")
     reason = _required(reason, "reason")
     with store._writing() as cur:
-        _open_dispute(cur, dispute_id, "reject")
+        dispute = _open_dispute(cur, dispute_id, "reject")
         cur.execute(
             "update disputes set state = 'rejected', decided_by = ?, decided_at = ?, decision_reason = ? "
             "where dispute_id = ?",
             [by, _now(), reason, dispute_id],
         )
+        details = {"kind": dispute["kind"], "filed_by": dispute["filed_by"], "reason": reason}
+        audit.record(cur, by, "dispute_reject", f"#{dispute_id}", details)
 
 
 def accept(
     store: Store,
     dispute_id: int,
-    by: str,
+    by: str | None = None,
     *,
     reason,
     verdict: str | None = None,
     verdict_kam=None,
     rules=None,
+    viewer: Viewer | None = None,
 ) -> tuple[int, str | None]:
     """Accept an open dispute: the adjudication it asked for (or ``verdict``/``verdict_kam`` when the director
     decides otherwise; an attributed deal verdict without a KAM takes the KAM asked for) is made with the
     dispute's id, and the customer's story as it stood before the decision is kept with it (JSON). Returns the
     adjudication's (id, warning key or None)."""
+    by = _by(by, viewer, "decide_disputes")
     reason = _required(reason, "reason")
     cur = store.cursor()
     try:
@@ -343,6 +416,8 @@ def accept(
             "adjudication_id = ?, story = ? where dispute_id = ?",
             [by, _now(), reason, made[0], story, dispute_id],
         )
+        details = {**_key_details(key), "verdict": verdict, "verdict_kam": verdict_kam, "reason": reason}
+        audit.record(cur, by, "dispute_accept", f"#{dispute_id}", {**details, "adjudication_id": made[0]})
         return made
 
 

@@ -10,7 +10,7 @@ import shutil
 from pathlib import Path
 
 from kam_metrics.ingest.faults import StoreError, translate
-from kam_metrics.ingest.files import is_kept_name
+from kam_metrics.ingest.files import Ledger, is_kept_name, sha256, sweep_leftovers
 from kam_metrics.ingest.reader import Limits
 from kam_metrics.ingest.store import Store
 
@@ -63,6 +63,49 @@ def open_for_rebuild(path: str | Path, limits: Limits | None = None) -> tuple[St
     if wal.exists():
         os.replace(wal, Path(f"{aside}.wal"))
     return Store(path, limits, create="in_folder"), aside
+
+
+def reconcile(store: Store) -> None:
+    """On open: sweep leftovers, add committed uploads the ledger lacks, drop orphan kept copies.
+
+    The ledger only grows: uploads it holds and the database lacks (a copy without its WAL, a lost WAL)
+    stay in it, are counted in ``ledger_ahead`` and come back with ``rebuild``.
+    """
+    sweep_leftovers(store.uploads_dir)
+    records = store.ledger.records()
+    live = store.ledger.live(records)
+    db = store._db_uploads()
+    store.ledger.append(*[Ledger.upload_record(uid, *row) for uid, row in db.items() if uid not in live])
+    store.ledger_ahead = sum(1 for uid in live if uid not in db)
+    referenced = {row[2] for row in db.values()} | {r.get("stored") for r in live.values()}
+    for stored in store.ledger.orphans(records, referenced):
+        (store.uploads_dir / stored).unlink(missing_ok=True)
+        store.ledger.append_swept(stored)
+
+
+def rebuild_entries(store: Store, db: dict[int, tuple]) -> tuple[dict[int, tuple], list[dict]]:
+    """The uploads a rebuild restores, by id (file name, sha256 or None, kept file, uploaded at), and the ledger
+    records of the kept files neither the database (``db``) nor the ledger names (they get new ids, oldest first)."""
+    entries = dict(db)
+    records = store.ledger.records() if store.ledger else []
+    for uid, r in (store.ledger.live(records) if store.ledger else {}).items():
+        at = dt.datetime.fromisoformat(r["uploaded_at"]) if r.get("uploaded_at") else _now()
+        entries.setdefault(uid, (r["file_name"], r.get("sha256"), r.get("stored"), at))
+    new_records = []
+    if store.uploads_dir is not None and store.uploads_dir.is_dir():
+        named = store.ledger.mentioned(records) | {row[2] for row in db.values() if row[2]}
+        unnamed = [p for p in store.uploads_dir.iterdir() if is_kept_name(p.name) and p.name not in named]
+        next_id = max(entries, default=0) + 1
+        for p in sorted(unnamed, key=lambda p: (p.stat().st_mtime, p.name)):
+            at = dt.datetime.fromtimestamp(int(p.stat().st_mtime))
+            entries[next_id] = (p.name, None, p.name, at)
+            new_records.append(Ledger.upload_record(next_id, p.name, sha256(p), p.name, at))
+            next_id += 1
+    return entries, new_records
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now().replace(microsecond=0)
 
 
 def import_legacy_rules(store: Store) -> bool:

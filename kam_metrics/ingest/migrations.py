@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 
 def _v2_paid_months(cur: duckdb.DuckDBPyConnection) -> None:
@@ -105,10 +105,36 @@ def _v4_data_dates(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v5_access(cur: duckdb.DuckDBPyConnection) -> None:
+    """§10 v1.2: accounts (login unique case-insensitively through login_key), the failed sign-ins a lockout counts,
+    sign-in sessions (a token names one; ending it revokes it) and the append-only audit log. None of them is upload
+    data: undo, clear and rebuild leave them alone."""
+    cur.execute(
+        """create table if not exists accounts (
+             login_key varchar primary key, login varchar not null, name varchar not null default '',
+             role varchar not null, team varchar, kam varchar, active boolean not null default true,
+             password_hash varchar not null, created_at timestamp not null, created_by varchar not null)"""
+    )
+    cur.execute(
+        "create table if not exists sign_in_failures (login_key varchar not null, failed_at timestamp not null)"
+    )
+    cur.execute(
+        """create table if not exists sessions (
+             session_id varchar primary key, login_key varchar not null, started_at timestamp not null,
+             expires_at timestamp not null, ended_at timestamp)"""
+    )
+    cur.execute(
+        """create table if not exists audit_log (
+             entry_id bigint primary key, "at" timestamp not null, login varchar not null, action varchar not null,
+             target varchar not null default '', details varchar not null default '{}')"""
+    )
+
+
 STEPS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (2, _v2_paid_months),
     (3, _v3_close_upload_mark),
     (4, _v4_data_dates),
+    (5, _v5_access),
 ]
 
 

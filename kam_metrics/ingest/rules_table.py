@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from kam_metrics.access import audit
+from kam_metrics.access.roles import Viewer
 from kam_metrics.contract.rules import (
     WEEKDAYS,
     RulesError,
@@ -68,12 +70,21 @@ def _write_all(cur: duckdb.DuckDBPyConnection, rules: RuleSet, by: str) -> None:
         _insert(cur, change.effective_from, change.body(), by, at)
 
 
-def set_rules(store: Store, rules, by: str) -> None:
+def _by(by: str | None, viewer: Viewer | None) -> tuple[str, Viewer]:
+    """Who saves (``viewer.login`` when a viewer is given, else ``by``) and the viewer allowed to (roles.require)."""
+    acting = audit.acting(viewer, "edit_rules")
+    return (acting.login if viewer is not None or by is None else by), acting
+
+
+def set_rules(store: Store, rules, by: str | None = None, *, viewer: Viewer | None = None) -> None:
     """Replace every stored version with ``rules`` (a RuleSet, or plain Rules: a base without changes); the
-    replaced versions stay in the history."""
+    replaced versions stay in the history. Audited with the old and new rules as TOML."""
+    by, _ = _by(by, viewer)
     rules = as_ruleset(rules)
     with store._writing() as cur:
+        old = read_rules(cur)
         _write_all(cur, rules, by)
+        audit.record(cur, by, "rules_set", "", {"old": old.to_toml(), "new": rules.to_toml()})
 
 
 def _nested(values: dict) -> dict:
@@ -90,11 +101,20 @@ def _nested(values: dict) -> dict:
     return out
 
 
-def add_change(store: Store, effective_from: dt.date, values: dict, by: str) -> RuleSet:
+def add_change(
+    store: Store,
+    effective_from: dt.date,
+    values: dict,
+    by: str | None = None,
+    *,
+    viewer: Viewer | None = None,
+) -> RuleSet:
     """Store one new change (the dashboard's save): ``values`` nested (``{"targets": {"numbers": 60}}``) or dotted
     (``{"targets.numbers": 60}``), in force from ``effective_from``. A change already stored for that date takes
     the new keys over its own (one change per date). Validated with the stored versions first (RulesError
-    naming the change and key); returns the rules now in force."""
+    naming the change and key); returns the rules now in force. Audited with the old and new value of every key
+    in force from ``effective_from`` that the save changes."""
+    by, _ = _by(by, viewer)
     if isinstance(effective_from, dt.datetime) or not isinstance(effective_from, dt.date):
         raise RulesError(f"effective_from: must be a date, not {effective_from!r}")
     with store._writing() as cur:
@@ -117,6 +137,17 @@ def add_change(store: Store, effective_from: dt.date, values: dict, by: str) -> 
         )
         new = next(c for c in updated.changes if c.effective_from == effective_from)
         _insert(cur, effective_from, new.body(), by, at)
+        old_values, new_values = (
+            dict(current.in_force(effective_from).flat()),
+            dict(updated.in_force(effective_from).flat()),
+        )
+        changed = sorted(k for k in new_values if old_values.get(k) != new_values[k])
+        details = {
+            "effective_from": effective_from,
+            "old": {k: old_values.get(k) for k in changed},
+            "new": {k: new_values[k] for k in changed},
+        }
+        audit.record(cur, by, "rules_change", effective_from.isoformat(), details, at=at)
     return updated
 
 
@@ -162,4 +193,5 @@ def import_legacy_rules_file(store: Store, path: str | Path, by: str) -> bool:
         if cur.execute("select 1 from rule_versions limit 1").fetchall():
             return False  # another session imported it meanwhile
         _write_all(cur, rules, by)
+        audit.record(cur, by, "rules_set", str(path), {"old": None, "new": rules.to_toml()})
     return True

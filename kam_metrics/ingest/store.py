@@ -18,13 +18,23 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
-from kam_metrics.ingest import files, formulas, migrations, normalize
-from kam_metrics.ingest.apply import IngestResult, SheetCounts, apply_upload, ddl, release_raw
+from kam_metrics.access import audit
+from kam_metrics.access.roles import Viewer
+from kam_metrics.contract.sheets import SHEET_KINDS
+from kam_metrics.ingest import files, migrations
+from kam_metrics.ingest.apply import (
+    IngestResult,
+    SheetCounts,
+    apply_upload,
+    ddl,
+    read_and_stage,
+    stored_rows,
+    upload_details,
+)
 from kam_metrics.ingest.faults import StoreError, translate
-from kam_metrics.ingest.files import Ledger, is_kept_name, keep, kept_name, sha256, sweep_leftovers
+from kam_metrics.ingest.files import Ledger, keep, kept_name, sha256
 from kam_metrics.ingest.migrations import SCHEMA_VERSION
-from kam_metrics.ingest.reader import Limits, UnreadableFile, read_file
+from kam_metrics.ingest.reader import Limits, UnreadableFile
 
 DEFAULT_DB = Path("data") / "kam.duckdb"
 # Where a Store may create a new database file: "anywhere" (folders too; tests and the demo), "in_folder"
@@ -81,9 +91,9 @@ class Store:
         try:
             self._migrate()
             if not self.read_only and self.ledger is not None:
-                self._reconcile()
-                from kam_metrics.ingest.maintenance import import_legacy_rules  # it imports Store
+                from kam_metrics.ingest.maintenance import import_legacy_rules, reconcile  # they import Store
 
+                reconcile(self)
                 import_legacy_rules(self)
         except BaseException as e:
             self.con.close()
@@ -138,23 +148,6 @@ class Store:
         if version > SCHEMA_VERSION:
             raise StoreError("newer_schema", path=self.path, version=version)
 
-    def _reconcile(self) -> None:
-        """On open: sweep leftovers, add committed uploads the ledger lacks, drop orphan kept copies.
-
-        The ledger only grows: uploads it holds and the database lacks (a copy without its WAL, a lost WAL)
-        stay in it, are counted in ``ledger_ahead`` and come back with ``rebuild``.
-        """
-        sweep_leftovers(self.uploads_dir)
-        records = self.ledger.records()
-        live = self.ledger.live(records)
-        db = self._db_uploads()
-        self.ledger.append(*[Ledger.upload_record(uid, *row) for uid, row in db.items() if uid not in live])
-        self.ledger_ahead = sum(1 for uid in live if uid not in db)
-        referenced = {row[2] for row in db.values()} | {r.get("stored") for r in live.values()}
-        for stored in self.ledger.orphans(records, referenced):
-            (self.uploads_dir / stored).unlink(missing_ok=True)
-            self.ledger.append_swept(stored)
-
     def _db_uploads(self) -> dict[int, tuple]:
         rows = self.cursor().execute(
             "select upload_id, file_name, sha256, stored_path, uploaded_at from uploads order by upload_id"
@@ -180,8 +173,9 @@ class Store:
             raise StoreError("read_only", path=self.path)
 
     @contextmanager
-    def _writing(self):
-        """One write transaction under the store's lock: commits (bumping the data version) or rolls back.
+    def _writing(self, bump: bool = True):
+        """One write transaction under the store's lock: commits (bumping the data version unless ``bump`` is
+        False: accounts, sessions and the audit log change no result) or rolls back.
 
         A failed COMMIT is reported as itself (a full disk, a lost file), not as the rollback that follows.
         """
@@ -191,7 +185,8 @@ class Store:
             cur.execute("begin transaction")
             try:
                 yield cur
-                self._bump(cur)
+                if bump:
+                    self._bump(cur)
                 cur.execute("commit")
             except BaseException as e:
                 with contextlib.suppress(duckdb.Error):
@@ -224,21 +219,27 @@ class Store:
         path: str | Path,
         name: str | None = None,
         progress: Callable[[float, str], None] | None = None,
+        *,
+        viewer: Viewer | None = None,
     ) -> IngestResult:
         """Read, normalise and store one file in one transaction.
 
         Raises UnreadableFile (nothing stored) when the file cannot be read at all, StoreError when the
-        store cannot take it (read-only, disk full). Rows that fail validation are stored as rejected; the
-        rest of the file is stored.
+        store cannot take it (read-only, disk full), roles.Refused when ``viewer`` may not upload. Rows that fail
+        validation are stored as rejected; the rest of the file is stored.
         """
+        audit.acting(viewer, "upload")
         self._check_writable()
         path = Path(path)
         name = name or path.name
         read, staged = self._read_and_stage(path, name, progress)  # refuses an oversized file unread
-        return self.store_prepared(path, name, read, staged)
+        return self.store_prepared(path, name, read, staged, viewer=viewer)
 
-    def store_prepared(self, path: Path, name: str, read, staged) -> IngestResult:
+    def store_prepared(
+        self, path: Path, name: str, read, staged, *, viewer: Viewer | None = None
+    ) -> IngestResult:
         """Keep the file and store its already read and staged sheets (from ``ingest`` or a worker process)."""
+        viewer = audit.acting(viewer, "upload")
         self._check_writable()
         sha = sha256(path)
         stored = kept_name(sha, name) if self.uploads_dir is not None else None
@@ -257,6 +258,7 @@ class Store:
                     [upload_id, name, sha, stored, at, _json(read.notes)],
                 )
                 result = self._apply(cur, upload_id, name, sha, read, staged)
+                audit.record(cur, viewer, "upload", name, upload_details(result), at=at)
                 _before_commit_hook(cur)
             if stored:
                 self._note(Ledger.upload_record(upload_id, name, sha, stored, at))
@@ -345,12 +347,13 @@ class Store:
             .df()
         )
 
-    def undo(self, upload_id: int) -> None:
+    def undo(self, upload_id: int, *, viewer: Viewer | None = None) -> None:
         """Remove one upload: the store becomes what it would be had that upload never happened.
 
         Later uploads are re-read from their kept files, because rows of theirs that were duplicates of
         the removed upload's rows must now be stored in their own name. All of it is one transaction.
         """
+        viewer = audit.acting(viewer, "undo")
         with self._lock:
             self._check_writable()
             cur = self.cursor()
@@ -371,9 +374,16 @@ class Store:
             self._ledger_change(lambda: self.ledger.append_undo(upload_id))
             try:
                 with self._writing() as cur:
+                    before = stored_rows(cur)
                     self._delete_from(cur, upload_id)
                     cur.execute("delete from uploads where upload_id = ?", [upload_id])
                     self._replay(cur, later)
+                    details = {
+                        "upload_id": upload_id,
+                        "file": row[0],
+                        "rows_removed": before - stored_rows(cur),
+                    }
+                    audit.record(cur, viewer, "undo", f"#{upload_id} {row[0]}", details)
             except BaseException:
                 self._ledger_change(lambda: self._note(Ledger.upload_record(upload_id, *row)))
                 raise
@@ -390,49 +400,38 @@ class Store:
         for table in [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]:
             cur.execute(f"delete from {table} where upload_id >= ?", [upload_id])
 
-    def clear(self) -> None:
+    def clear(self, *, viewer: Viewer | None = None) -> None:
         """Remove every upload (the kept files stay on disk)."""
+        viewer = audit.acting(viewer, "clear")
         with self._lock:
             self._check_writable()
             before = self._db_uploads()
             self._ledger_change(self.ledger.append_clear if self.ledger else lambda: None)
             try:
                 with self._writing() as cur:
+                    removed = stored_rows(cur)
                     self._delete_from(cur, 0)
                     cur.execute("delete from uploads")
+                    audit.record(cur, viewer, "clear", "", {"uploads": len(before), "rows_removed": removed})
             except BaseException:
                 self._ledger_change(
                     lambda: self._note(*[Ledger.upload_record(u, *r) for u, r in before.items()])
                 )
                 raise
 
-    def rebuild(self) -> int:
+    def rebuild(self, *, viewer: Viewer | None = None) -> int:
         """Re-read every upload from its kept file; returns the number of files.
 
         The uploads are the union of the database's and the ledger's (uploads/ledger.jsonl, which survives
         the loss of the database or of its WAL), in upload order, then any kept file neither names, oldest
         first (its hash stands in for the lost display name).
         """
+        from kam_metrics.ingest.maintenance import rebuild_entries  # it imports Store
+
+        viewer = audit.acting(viewer, "rebuild")
         with self._lock:
             self._check_writable()
-            db = self._db_uploads()
-            entries = dict(db)
-            records = self.ledger.records() if self.ledger else []
-            for uid, r in (self.ledger.live(records) if self.ledger else {}).items():
-                at = dt.datetime.fromisoformat(r["uploaded_at"]) if r.get("uploaded_at") else _now()
-                entries.setdefault(uid, (r["file_name"], r.get("sha256"), r.get("stored"), at))
-            new_records = []
-            if self.uploads_dir is not None and self.uploads_dir.is_dir():
-                named = self.ledger.mentioned(records) | {row[2] for row in db.values() if row[2]}
-                unnamed = [
-                    p for p in self.uploads_dir.iterdir() if is_kept_name(p.name) and p.name not in named
-                ]
-                next_id = max(entries, default=0) + 1
-                for p in sorted(unnamed, key=lambda p: (p.stat().st_mtime, p.name)):
-                    at = dt.datetime.fromtimestamp(int(p.stat().st_mtime))
-                    entries[next_id] = (p.name, None, p.name, at)
-                    new_records.append(Ledger.upload_record(next_id, p.name, sha256(p), p.name, at))
-                    next_id += 1
+            entries, new_records = rebuild_entries(self, self._db_uploads())
             uploads = [(uid, e[0], e[2]) for uid, e in sorted(entries.items())]
             missing = self._missing_files(uploads)
             if missing:
@@ -448,6 +447,8 @@ class Store:
                         [uid, file_name, sha, stored, at, notes.get(uid, "[]")],
                     )
                 self._replay(cur, uploads)
+                details = {"uploads": len(uploads), "rows": stored_rows(cur)}
+                audit.record(cur, viewer, "rebuild", "", details)
             if self.ledger is not None:
                 self._note(*new_records)
             self.ledger_ahead = 0
@@ -466,27 +467,12 @@ class Store:
         return {n: cur.execute(f"select count(*) from {n}").fetchall()[0][0] for n in names}
 
 
-def read_and_stage(cur, path: Path, name: str, limits: Limits, progress=None):
-    """Read a file and normalise its sheets (no store needed: a worker process runs this on its own)."""
-    read = read_file(path, name, limits, progress)
-    staged = []
-    for sheet in read.sheets:
-        table = formulas.mark(normalize.stage(cur, sheet), sheet, KINDS[sheet.kind].required)
-        release_raw(sheet, table)
-        staged.append((sheet, table))
-    return read, staged
-
-
 def _before_commit_hook(cur: duckdb.DuckDBPyConnection) -> None:
     """Called inside every upload transaction just before COMMIT; tests replace it to inject a failure."""
 
 
 def _json(value) -> str:
     return json.dumps(value, ensure_ascii=False)
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now().replace(microsecond=0)
 
 
 __all__ = [
