@@ -2,7 +2,6 @@
 (SPEC §10), filtered by who, action and date range, and exported as a workbook (kam_metrics.access.audit)."""
 
 import datetime as dt
-import json
 
 import streamlit as st
 
@@ -22,10 +21,7 @@ actions = sorted(set(everything["action"].dropna().astype(str)))
 
 
 def _action(code: str) -> str:
-    if code == ALL:
-        return state.tr("auth.audit.all_actions")
-    word = state.tr(f"auth.action.{code}")
-    return code if word == f"auth.action.{code}" else f"{word} ({code})"
+    return state.tr("auth.audit.all_actions") if code == ALL else audit.action_word(code, lang)
 
 
 who_col, action_col, since_col, until_col = st.columns(4)
@@ -57,11 +53,8 @@ if frame.empty:
     st.info(state.tr("auth.audit.none"))
 else:
     shown = frame.copy()
-    shown["details"] = [
-        json.dumps(d, ensure_ascii=False, default=str) if not isinstance(d, str) else d
-        for d in shown["details"]
-    ]
-    shown = shown.rename(columns={c: state.tr(f"auth.audit.col.{c}") for c in shown.columns})
+    shown["action"] = [audit.action_word(str(a), lang) for a in shown["action"]]
+    shown = shown.rename(columns={c: state.tr(f"audit.col.{c}") for c in shown.columns})
     st.dataframe(shown, hide_index=True, key="audit_table")
 
 today = dt.date.today().isoformat()

@@ -37,9 +37,10 @@ OIDC_UNKNOWN = "_auth_oidc_unknown"  # the e-mail an identity provider signed in
 def client_ip() -> str | None:
     """The browser's address as Streamlit sees it (None: loopback, or no browser, as in AppTest)."""
     try:
-        return st.context.ip_address
+        ip = st.context.ip_address
     except Exception:  # noqa: BLE001 (no client context outside a browser session)
         return None
+    return ip if isinstance(ip, str) else None  # AppTest's client is a stand-in object
 
 
 def is_loopback(ip: str | None) -> bool:

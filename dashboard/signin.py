@@ -13,6 +13,20 @@ from kam_metrics.ingest.faults import StoreError
 
 CREATED = "_auth_created"  # the first director's login, greeted once on the sign-in form
 FLASH = "_auth_flash"  # a message the next run shows once (password changed, signed out)
+DIALOG = "_auth_dialog"  # the open dialog ("first" director, "passwd"): kept open across its own reruns
+
+
+def _open(name: str) -> None:
+    st.session_state[DIALOG] = name
+
+
+def _close() -> None:
+    st.session_state.pop(DIALOG, None)
+
+
+def _dialog(name: str, title: str, body) -> None:
+    if st.session_state.get(DIALOG) == name:
+        st.dialog(title, on_dismiss=_close)(body)()
 
 
 def _message(error: accounts.AccessError) -> str:
@@ -75,8 +89,8 @@ def local_notice() -> None:
     left.container(border=True).markdown(
         f":orange-badge[:material/lock_open: {state.tr('auth.local.badge')}] {state.tr('auth.local.notice')}"
     )
-    if right.button(state.tr("auth.local.create"), key="local_create_director"):
-        _first_director()
+    right.button(state.tr("auth.local.create"), key="local_create_director", on_click=_open, args=("first",))
+    _first_director()
 
 
 def _first_director() -> None:
@@ -102,9 +116,10 @@ def _first_director() -> None:
             store_status.show_error(error, state.lang())
             return
         st.session_state[CREATED] = login.strip()
+        _close()
         st.rerun()
 
-    st.dialog(state.tr("auth.local.create"))(body)()
+    _dialog("first", state.tr("auth.local.create"), body)
 
 
 # -- signed in -----------------------------------------------------------------------------------
@@ -118,9 +133,16 @@ def sidebar_account() -> None:
     if flash := st.session_state.pop(FLASH, None):
         st.success(md(flash))
     left, right = st.columns(2)
-    if left.button(state.tr("auth.passwd.button"), key="passwd_open", icon=":material/key:"):
-        _change_password()
+    left.button(
+        state.tr("auth.passwd.button"),
+        key="passwd_open",
+        icon=":material/key:",
+        on_click=_open,
+        args=("passwd",),
+    )
+    _change_password()
     if right.button(state.tr("auth.signout"), key="signout", icon=":material/logout:"):
+        _close()
         auth.sign_out()
         st.session_state[FLASH] = state.tr("auth.signed_out")
         st.rerun()
@@ -144,9 +166,10 @@ def _change_password() -> None:
             st.error(_message(error))
             return
         st.session_state[FLASH] = state.tr("auth.passwd.done")
+        _close()
         st.rerun()
 
-    st.dialog(state.tr("auth.passwd.button"))(body)()
+    _dialog("passwd", state.tr("auth.passwd.button"), body)
 
 
 def warnings_text(warnings: list) -> list[str]:

@@ -13,6 +13,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from kam_metrics.access.roles import Viewer
 from kam_metrics.ingest.apply import IngestResult
 from kam_metrics.ingest.reader import Limits, UnreadableFile
 from kam_metrics.ingest.store import Store, read_and_stage
@@ -26,16 +27,19 @@ def ingest_in_process(
     file_path: str | Path,
     display_name: str | None = None,
     progress_callback: Callable[[float, str], None] | None = None,
+    *,
+    viewer: Viewer | None = None,
 ) -> IngestResult:
     """Store.ingest with the heavy part (reading, parsing, normalising) in a child process.
 
     The child cannot open the store itself (DuckDB lets one process write it, and the dashboard holds it),
     so it hands the staged sheets back through a pickle file in the store's temp folder. Raises what
-    Store.ingest raises: UnreadableFile (nothing stored), StoreError.
+    Store.ingest raises: UnreadableFile (nothing stored), StoreError, roles.Refused; stored for ``viewer`` as
+    Store.ingest is.
     """
     if not isinstance(store, Store):
         with _opened(store) as opened:
-            return ingest_in_process(opened, file_path, display_name, progress_callback)
+            return ingest_in_process(opened, file_path, display_name, progress_callback, viewer=viewer)
     file_path = Path(file_path)
     name = display_name or file_path.name
     store._check_writable()
@@ -56,7 +60,7 @@ def ingest_in_process(
             if child.is_alive():
                 child.kill()
             child.join()
-        return store.store_prepared(file_path, name, read, staged)
+        return store.store_prepared(file_path, name, read, staged, viewer=viewer)
 
 
 def _follow(child, messages, progress_callback) -> None:
