@@ -48,7 +48,8 @@ query = st.text_input(
     on_change=_new_search,
 )
 view = customer.view(
-    state.results(team_filter=False),  # a customer's story crosses teams
+    state.results(team_filter=False),  # a customer's story crosses teams (as far as the viewer may see)
+    state.viewer(),
     state.lang(),
     query=query,
     team_results=state.results(),

@@ -4,13 +4,13 @@ import streamlit as st
 
 from dashboard import sidebar, state, widgets
 from dashboard.text import md
-from kam_metrics.present import commissions
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+from kam_metrics.present import commissions, downloads
 
 st.title(state.tr("ui.page.commissions"))
 sidebar.require_data()
-view = commissions.view(state.results(), state.lang(), month=widgets.value("month"), kam=widgets.value("kam"))
+view = commissions.view(
+    state.results(), state.viewer(), state.lang(), month=widgets.value("month"), kam=widgets.value("kam")
+)
 if not view.months:
     st.info(state.tr("ui.comm.empty"))
     st.stop()
@@ -53,24 +53,38 @@ else:
 st.subheader(state.tr("ui.comm.downloads"))
 full = state.results(team_filter=False)
 kam, lang = view.kam, state.lang()
+# Only the downloads the viewer may have (present.downloads): a button for one they may not is never built.
+offered = {d.key: d for d in downloads.downloads(full, state.viewer(), lang, kam=kam)}
 d1, d2 = st.columns(2)
-d1.download_button(
-    state.tr("ui.comm.download_all"),
-    data=lambda: state.workbook_bytes(full, lang),
-    file_name=state.tr("ui.comm.file_all", date=view.as_of),
-    mime=XLSX,
-    key="download_all",
-    on_click="ignore",
-    icon=":material/download:",
-)
+if "all" in offered:
+    d1.download_button(
+        offered["all"].label,
+        data=offered["all"].build,
+        file_name=offered["all"].file_name,
+        mime=offered["all"].mime,
+        key="download_all",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+elif "team" in offered:
+    d1.download_button(
+        md(offered["team"].label),
+        data=offered["team"].build,
+        file_name=offered["team"].file_name,
+        mime=offered["team"].mime,
+        key="download_team",
+        on_click="ignore",
+        icon=":material/download:",
+    )
+one = offered.get("kam")
 d2.download_button(
-    state.tr("ui.comm.download_kam", kam=md(kam)) if kam else state.tr("ui.comm.download_kam_none"),
-    data=lambda: state.workbook_bytes(full, lang, kam=kam),
-    file_name=state.tr("ui.comm.file_kam", kam=kam or "", date=view.as_of),
-    mime=XLSX,
+    state.tr("ui.comm.download_kam", kam=md(kam)) if one else state.tr("ui.comm.download_kam_none"),
+    data=one.build if one else b"",
+    file_name=one.file_name if one else state.tr("ui.comm.file_kam", kam="", date=view.as_of),
+    mime=downloads.XLSX,
     key="download_kam",
     on_click="ignore",
     icon=":material/download:",
-    disabled=kam is None,
-    help=None if kam else state.tr("ui.comm.pick_kam"),
+    disabled=one is None,
+    help=None if one else state.tr("ui.comm.pick_kam"),
 )

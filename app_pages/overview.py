@@ -8,7 +8,7 @@ from kam_metrics.present import overview
 
 st.title(state.tr("ui.page.overview"))
 sidebar.require_data()
-view = overview.view(state.results(), state.lang(), week=widgets.value("ov_week"))
+view = overview.view(state.results(), state.viewer(), state.lang(), week=widgets.value("ov_week"))
 if view.kpi is None:
     st.info(state.tr("ui.empty.no_weeks"))
     st.stop()

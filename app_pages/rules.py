@@ -25,6 +25,7 @@ for line in rules.scheduled(ruleset, as_of, state.lang()):
 form = rules_form.show(current)
 view = rules.view(
     base,
+    state.viewer(),
     state.lang(),
     form=form,
     results_for=lambda edited: state.results(rules=edited),

@@ -72,6 +72,7 @@ has_data = state.has_data()
 uploads = store.uploads()
 view = upload.view(
     state.results(team_filter=False) if has_data else None,
+    state.viewer(),
     state.lang(),
     uploads=uploads,
     outcomes=[(f.file_id, done[f.file_id]) for f in files or [] if f.file_id in done],

@@ -17,6 +17,7 @@ if point is not None and point != st.session_state.get("_weekly_last_point"):
 
 view = weekly.view(
     state.results(),
+    state.viewer(),
     state.lang(),
     kam=widgets.value("kam"),
     week=widgets.value("week"),

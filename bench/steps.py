@@ -266,17 +266,27 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
     def common():  # the sidebar and banner of every page: uploads ledger and data version
         return store.uploads(), store.version()
 
-    from kam_metrics.present import PAGES, customer, upload, weekly
+    from kam_metrics.access.roles import KAM, LOCAL, Viewer
+    from kam_metrics.present import PAGES, check, customer, mine, upload, weekly
 
+    # Every page as the director sees it (local mode: the same calls as before accounts existed); 我的 is a
+    # KAM's page only, so it is timed for the first KAM.
     calls = [("common", common)]
-    calls += [(name, (lambda render=render: render(results, LANG))) for name, render in PAGES.items()]
+    calls += [
+        (name, (lambda render=render: render(results, LOCAL, LANG)))
+        for name, render in PAGES.items()
+        if name in LOCAL.pages
+    ]
     # The upload page shows the ledger; the drill-downs a director opens most: a KAM-week and a customer.
-    calls.append(("upload+ledger", lambda: upload.view(results, LANG, uploads=store.uploads())))
-    default = weekly.view(results, LANG)
+    calls.append(("upload+ledger", lambda: upload.view(results, LOCAL, LANG, uploads=store.uploads())))
+    default = weekly.view(results, LOCAL, LANG)
     if default.kams and default.weeks:
         kam, week = default.kams[0], default.weeks[-1]
-        calls.append(("weekly+kam_week", lambda: weekly.view(results, LANG, kam=kam, week=week)))
+        calls.append(("weekly+kam_week", lambda: weekly.view(results, LOCAL, LANG, kam=kam, week=week)))
+        own = Viewer(login="bench-kam", role=KAM, kam=kam)
+        calls.append(("mine", lambda: mine.view(results, own, LANG)))
     if len(results.leads):
         phone = results.leads["phone"].iloc[len(results.leads) // 2]
-        calls.append(("customer+story", lambda: customer.view(results, LANG, phone=phone)))
+        calls.append(("customer+story", lambda: customer.view(results, LOCAL, LANG, phone=phone)))
+        calls.append(("check+phone", lambda: check.view(results, LOCAL, phone, LANG)))
     return calls

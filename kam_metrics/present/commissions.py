@@ -7,10 +7,12 @@ from decimal import Decimal
 
 import pandas as pd
 
+from kam_metrics.access.roles import Viewer, require_page
+from kam_metrics.access.scope import own_phones, phone_shown, scope
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, kam_names
-from kam_metrics.present.format import day, mask_phone, money, shown, text, word
+from kam_metrics.present.format import day, money, shown, text, word
 
 ALL = "*"  # the month pick's "all months"
 SUMS = ("commission", "clawback", "fines", "net")
@@ -48,10 +50,13 @@ def _sums(lines: pd.DataFrame) -> dict[str, Decimal]:
     return {c: sum(lines[c], Decimal("0.00")) for c in SUMS}
 
 
-def statement_table(results: Results, month: str | None, lang: str, kam: str | None = None) -> pd.DataFrame:
-    """The monthly statement per KAM (all months summed when ``month`` is None), money as words; of one KAM
-    when ``kam`` is given, else each team's KAMs followed by the team's subtotal and, with several teams, a
-    total row."""
+def statement_table(
+    results: Results, viewer: Viewer, month: str | None, lang: str, kam: str | None = None
+) -> pd.DataFrame:
+    """The monthly statement per KAM ``viewer`` may see (all months summed when ``month`` is None), money as
+    words; of one KAM when ``kam`` is given, else each team's KAMs followed by the team's subtotal and, with
+    several teams, a total row."""
+    results = scope(results, viewer)
     frame = _of_month(results, month, kam)
     rows = []
     teams: list[str] = []
@@ -78,15 +83,22 @@ def _subtotal(frame: pd.DataFrame, team: str, lang: str) -> dict:
     return {"kam": t("ui.comm.subtotal", lang), "team": team, **{c: money(v) for c, v in sums.items()}}
 
 
-def statement_totals(results: Results, month: str | None, kam: str | None = None) -> dict[str, Decimal]:
-    """Totals of the statement (of one KAM when given): commission, clawback, fines, net."""
-    return _sums(_of_month(results, month, kam))
+def statement_totals(
+    results: Results, viewer: Viewer, month: str | None, kam: str | None = None
+) -> dict[str, Decimal]:
+    """Totals of the statement ``viewer`` may see (of one KAM when given): commission, clawback, fines, net."""
+    return _sums(_of_month(scope(results, viewer), month, kam))
 
 
-def deal_lines(results: Results, lang: str, kam: str | None = None, month: str | None = None) -> pd.DataFrame:
+def deal_lines(
+    results: Results, viewer: Viewer, lang: str, kam: str | None = None, month: str | None = None
+) -> pd.DataFrame:
     """The deal lines behind the statements: commission and clawback lines (a clawback with its 退房日期),
     unattributed deals included when no KAM is chosen; a last 合计 row sums the money columns (its
-    大客户经理佣金 is the statement's commission minus its clawback)."""
+    大客户经理佣金 is the statement's commission minus its clawback). Only the lines ``viewer`` may see, phones
+    as SPEC §10 lets them (access.scope.phone_shown)."""
+    results = scope(results, viewer)
+    own = own_phones(results, viewer)
     frame = results.commissions
     if kam is not None:
         frame = frame[frame["kam"] == kam]
@@ -98,7 +110,7 @@ def deal_lines(results: Results, lang: str, kam: str | None = None, month: str |
             "kam": text(r.kam),
             "signed_at": day(r.signed_date),
             "customer_name": text(r.customer_name),
-            "phone": mask_phone(r.phone),
+            "phone": phone_shown(viewer, r.phone, r.phone in own, download=False),
             "property": r.property,
             "salesperson": r.salesperson,
             "salesperson_commission": money(r.salesperson_commission),
@@ -150,15 +162,19 @@ class CommissionsView:
     as_of: str
 
 
-def view(results: Results, lang: str, month: str | None = None, kam: str | None = None) -> CommissionsView:
-    """The commissions of ``month`` (None: the latest; ``ALL``: every month) and of ``kam`` (None: all): the
-    cards, the statement and the deal lines all follow both picks."""
+def view(
+    results: Results, viewer: Viewer, lang: str, month: str | None = None, kam: str | None = None
+) -> CommissionsView:
+    """The commissions of ``month`` (None: the latest; ``ALL``: every month) and of ``kam`` (None: all of the
+    KAMs ``viewer`` may see): the cards, the statement and the deal lines all follow both picks."""
+    require_page(viewer, "commissions")
+    results = scope(results, viewer)
     shown_months = months(results)
     kams = kam_names(results)
     month = None if month == ALL else chosen(month, shown_months, shown_months[-1] if shown_months else None)
     kam = chosen(kam, kams)
-    lines = deal_lines(results, lang, kam=kam, month=month)
-    totals = statement_totals(results, month, kam)
+    lines = deal_lines(results, viewer, lang, kam=kam, month=month)
+    totals = statement_totals(results, viewer, month, kam)
     lines_frame = results.commissions
     if kam is not None:
         lines_frame = lines_frame[lines_frame["kam"] == kam]
@@ -173,7 +189,7 @@ def view(results: Results, lang: str, month: str | None = None, kam: str | None 
         month_title=month or t("ui.comm.all_months", lang),
         kam=kam,
         totals={c: money(v) for c, v in totals.items()},
-        statement=statement_table(results, month, lang, kam),
+        statement=statement_table(results, viewer, month, lang, kam),
         lines=lines,
         line_columns=[c for c in lines.columns if c != hidden],
         line_widths=column_widths(lines),

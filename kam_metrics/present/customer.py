@@ -10,6 +10,8 @@ import re
 
 import pandas as pd
 
+from kam_metrics.access.roles import Viewer, require_page
+from kam_metrics.access.scope import allowed_kams, kam_shown, own_phones, phone_shown, scope
 from kam_metrics.engine import story
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
@@ -60,14 +62,15 @@ def find_customers(results: Results, query: str) -> list[str]:
     return sorted(found)
 
 
-def customer_label(results: Results, phone: str) -> str:
-    """``138****5678 · 王建国 / 王先生`` (masked number and every name seen for it)."""
+def customer_label(results: Results, phone: str, shown_phone: str | None = None) -> str:
+    """``138****5678 · 王建国 / 王先生`` (``shown_phone``, default the masked number, and every name seen for it)."""
     names: list[str] = []
     for frame in _sources(results):
         for name in frame.loc[frame["phone"] == phone, "customer_name"]:
             if isinstance(name, str) and name and name not in names:
                 names.append(name)
-    return mask_phone(phone) + (" · " + " / ".join(names[:4]) if names else "")
+    shown_phone = mask_phone(phone) if shown_phone is None else shown_phone
+    return shown_phone + (" · " + " / ".join(names[:4]) if names else "")
 
 
 def _claim_kams(results: Results, phone: str) -> dict[tuple[str, int, int], object]:
@@ -101,10 +104,12 @@ def _detail(e, claim_kam: object, registered_at: object, lang: str) -> tuple[str
     )
 
 
-def customer_story(results: Results, phone: str, lang: str) -> pd.DataFrame:
+def customer_story(results: Results, viewer: Viewer, phone: str, lang: str) -> pd.DataFrame:
     """Everything that happened to one phone number, in the engine's order (engine.story.customer_events):
     registrations, leads (who, status, why), visits, deals and clawbacks. Columns: time, event, kam, status,
-    detail (headers in ``lang``)."""
+    detail (headers in ``lang``). Of what ``viewer`` may see: another KAM's (another team's) events are left
+    out, and a claim they hold is named 另一位大客户经理."""
+    results = scope(results, viewer)
     registered_at = first_registrations(results).get(phone)
     claim_kams = _claim_kams(results, phone)
     rows = []
@@ -123,22 +128,40 @@ def customer_story(results: Results, phone: str, lang: str) -> pd.DataFrame:
     return shown(rows, STORY, lang)
 
 
-def claim_text(results: Results, phone: str, lang: str) -> str:
-    """One sentence: who holds the claim on ``phone`` at the end of as_of and since when, or that nobody does."""
+def visible_phones(results: Results, viewer: Viewer) -> set[str] | None:
+    """The phones on rows ``viewer`` sees (their leads, visits, deal lines); None: every phone."""
+    if viewer.sees_all:
+        return None
+    scoped = scope(results, viewer)
+    return {str(p) for f in (scoped.leads, scoped.visits, scoped.commissions) for p in f["phone"]}
+
+
+def claim_text(results: Results, viewer: Viewer, phone: str, lang: str) -> str:
+    """One sentence: who holds the claim on ``phone`` at the end of as_of and since when, or that nobody does.
+
+    ``results`` unscoped (the holder may be anyone); a holder ``viewer`` may not see is 另一位大客户经理, and a
+    phone on none of the viewer's rows gets no answer here (the 查重 page answers that)."""
+    visible = visible_phones(results, viewer)
+    if visible is not None and phone not in visible:
+        return ""
     claim = story.claim_holder(results, phone)
     if claim is None:
         return t("ui.claim.none", lang)
-    held = t("ui.claim.held", lang, kam=claim.kam, at=stamp(claim.since, claim.since_date_only))
+    holder = kam_shown(viewer, claim.kam, allowed_kams(results, viewer), t("scope.other_kam", lang))
+    if holder != claim.kam:  # the other KAM's lead time would tell who it is as much as a name
+        return t("scope.claim.other", lang)
+    held = t("ui.claim.held", lang, kam=holder, at=stamp(claim.since, claim.since_date_only))
     if claim.lapses is None:
         return held + t("ui.claim.forever", lang)
     return held + t("ui.claim.until", lang, date=day(claim.lapses))
 
 
-def refusals(results: Results, lang: str) -> pd.DataFrame:
-    """Per KAM, how many leads and visits were refused for each reason (status word).
+def refusals(results: Results, viewer: Viewer, lang: str) -> pd.DataFrame:
+    """Per KAM ``viewer`` may see, how many leads and visits were refused for each reason (status word).
 
     Columns: kam, what (leads / visits as words), reason, count. Valid rows are left out.
     """
+    results = scope(results, viewer)
     rows = []
     for what, frame in (("leads", results.leads), ("visits", results.visits)):
         refused = frame[frame["status"] != "valid"]
@@ -183,6 +206,7 @@ class CustomerView:
 
 def view(
     results: Results,
+    viewer: Viewer,
     lang: str,
     query: str = "",
     phone: str | None = None,
@@ -192,28 +216,38 @@ def view(
 ) -> CustomerView:
     """The customer page: ``query`` searched over every team in ``results``, the story of ``phone`` (or of
     the customer ``ref`` points to under ``key``), and the refusals of ``team_results`` (the sidebar's team;
-    default ``results``)."""
-    team_results = team_results if team_results is not None else results
+    default ``results``); all of it only as far as ``viewer`` may see (a KAM finds only phones on their own
+    rows, a team lead those on their team's)."""
+    require_page(viewer, "attribution")
+    full = results
+    results = scope(results, viewer)
+    team_results = scope(team_results if team_results is not None else results, viewer)
+    own = own_phones(results, viewer)
     matches = find_customers(results, query)
     if len(matches) == 1:
         phone = matches[0]
     elif not phone and ref:
         phone = resolve_ref(results, ref, key)
+    visible = visible_phones(full, viewer)
+    if phone and visible is not None and phone not in visible:
+        phone = None  # asked for by number or link: not a customer of this viewer's rows
     customer = None
     if phone:
         customer = CustomerShown(
             phone_masked=mask_phone(phone),
-            label=customer_label(results, phone),
-            claim=claim_text(results, phone, lang),
-            story=customer_story(results, phone, lang),
+            label=customer_label(results, phone, phone_shown(viewer, phone, phone in own, download=False)),
+            claim=claim_text(full, viewer, phone, lang),
+            story=customer_story(results, viewer, phone, lang),
         )
     return CustomerView(
         query_masked=mask_text(query),
         matches=matches,
-        match_labels={p: customer_label(results, p) for p in matches},
+        match_labels={
+            p: customer_label(results, p, phone_shown(viewer, p, p in own, download=False)) for p in matches
+        },
         phone=phone or None,
         ref=customer_ref(phone, key) if phone else None,
         customer=customer,
-        refusals=refusals(team_results, lang),
+        refusals=refusals(team_results, viewer, lang),
         kams=kam_names(team_results),
     )

@@ -9,6 +9,8 @@ from decimal import Decimal
 
 import pandas as pd
 
+from kam_metrics.access.roles import Viewer, require_page
+from kam_metrics.access.scope import scope
 from kam_metrics.engine.assessment import QUOTAS
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
@@ -197,8 +199,11 @@ class OverviewView:
     flagged: pd.DataFrame
 
 
-def view(results: Results, lang: str, week: str | None = None) -> OverviewView:
-    """The overview of ``week`` (default, or when it is not shown: the last complete week)."""
+def view(results: Results, viewer: Viewer, lang: str, week: str | None = None) -> OverviewView:
+    """The overview of ``week`` (default, or when it is not shown: the last complete week), of the KAMs
+    ``viewer`` may see."""
+    require_page(viewer, "overview")
+    results = scope(results, viewer)
     shown_weeks = weeks(results)
     week = chosen(week, shown_weeks, last_complete(results))
     if week is None:

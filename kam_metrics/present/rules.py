@@ -10,6 +10,7 @@ from decimal import Decimal
 import pandas as pd
 from pydantic import ValidationError
 
+from kam_metrics.access.roles import Viewer, require_page
 from kam_metrics.contract.rules import (
     NOT_VERSIONABLE,
     Rules,
@@ -247,6 +248,7 @@ class RulesView:
 
 def view(
     results: Results | None,
+    viewer: Viewer,
     lang: str,
     form: dict[str, object] | None = None,
     results_for: Callable[[Rules], Results] | None = None,
@@ -255,7 +257,9 @@ def view(
     """The rules page for the form's flat ``form`` values (None: the current rules unedited).
 
     ``current`` is the rules file's rules (default ``results.rules``). The what-if compares ``results`` with
-    ``results_for(edited rules)``; without data (``results`` None) or ``results_for`` there is none."""
+    ``results_for(edited rules)``; without data (``results`` None) or ``results_for`` there is none.
+    Refused (roles.Refused) for a viewer without the rules page."""
+    require_page(viewer, "rules")
     current = current or (results.rules if results is not None else Rules())
     if form is None:
         edited, errors = current, []

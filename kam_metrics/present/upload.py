@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from kam_metrics.access.roles import Viewer, require_page
+from kam_metrics.access.scope import scope
 from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.engine.report import Results, describe_problems, describe_warning
 from kam_metrics.i18n import t
@@ -332,6 +334,7 @@ def file_shown(key: str, outcome: UploadOutcome, lang: str, expanded: bool = Tru
 
 def view(
     results: Results | None,
+    viewer: Viewer,
     lang: str,
     uploads: pd.DataFrame | None = None,
     outcomes: Iterable[tuple[str, UploadOutcome]] = (),
@@ -340,7 +343,9 @@ def view(
     (Store.uploads(), newest first; None: none) and the rejected rows of ``results`` (None: none).
 
     Files are listed newest first; only the latest round's are expanded. ``upload_ids`` is newest first, so
-    the undo pick starts at the newest upload."""
+    the undo pick starts at the newest upload. Refused (roles.Refused) for a viewer without the upload page."""
+    require_page(viewer, "upload")
+    results = scope(results, viewer) if results is not None else None
     uploads = uploads if uploads is not None else pd.DataFrame(columns=["upload_id", "file_name"])
     uploads = uploads.sort_values("upload_id", ascending=False)
     ids = [int(x) for x in uploads["upload_id"]]

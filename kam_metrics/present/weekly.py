@@ -8,12 +8,14 @@ from decimal import Decimal
 
 import pandas as pd
 
+from kam_metrics.access.roles import Viewer, require_page
+from kam_metrics.access.scope import own_phones, phone_shown, scope
 from kam_metrics.engine.assessment import QUOTAS
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, flagged, kam_names, week_label, weeks
 from kam_metrics.present.customer import customer_ref
-from kam_metrics.present.format import mask_phone, money, shown, stamp, word
+from kam_metrics.present.format import money, shown, stamp, word
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
 CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag", "text"]
@@ -95,13 +97,16 @@ def _in_week(frame: pd.DataFrame, column: str, start: dt.date, end: dt.date) -> 
     return frame[(ts >= pd.Timestamp(start)) & (ts < pd.Timestamp(end))]
 
 
-def kam_week(results: Results, kam: str, week: str, lang: str, key: bytes = b"") -> dict:
+def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, key: bytes = b"") -> dict:
     """Everything behind one KAM-week: the week's row and the units, leads and visits it counted or refused.
 
     Returns {row: dict of the weekly row (raw values) or None, quotas: frame (quota, count, target,
     shortfall), units, leads, visits: display frames, refs: {leads, visits: each row's customer_ref under
-    ``key``, in row order}}. Raises KeyError for a week not shown.
+    ``key``, in row order}}. Raises KeyError for a week not shown. Only what ``viewer`` may see: another
+    KAM's week comes back empty for a KAM, another team's for a team lead.
     """
+    results = scope(results, viewer)
+    own = own_phones(results, viewer)
     start, end = _week_bounds(results, week)
     weekly = results.weekly[(results.weekly["kam"] == kam) & (results.weekly["week"] == week)]
     row = weekly.iloc[0].to_dict() if len(weekly) else None
@@ -145,7 +150,7 @@ def kam_week(results: Results, kam: str, week: str, lang: str, key: bytes = b"")
             [
                 {
                     "reported_at": stamp(r.reported_at, r.reported_at_date_only),
-                    "phone": mask_phone(r.phone),
+                    "phone": phone_shown(viewer, r.phone, r.phone in own, download=False),
                     "customer_name": r.customer_name,
                     "status": word("status", r.status, lang),
                     "why": lead_why(r.status, r.claim_kam, first_reg.get(r.phone), lang),
@@ -159,7 +164,7 @@ def kam_week(results: Results, kam: str, week: str, lang: str, key: bytes = b"")
             [
                 {
                     "visited_at": stamp(r.visited_at, r.visited_at_date_only),
-                    "phone": mask_phone(r.phone),
+                    "phone": phone_shown(viewer, r.phone, r.phone in own, download=False),
                     "customer_name": r.customer_name,
                     "salesperson": r.salesperson,
                     "status": word("status", r.status, lang),
@@ -210,9 +215,12 @@ class WeeklyView:
     table: pd.DataFrame
 
 
-def kam_week_view(results: Results, kam: str, week: str, lang: str, key: bytes = b"") -> KamWeekView:
+def kam_week_view(
+    results: Results, viewer: Viewer, kam: str, week: str, lang: str, key: bytes = b""
+) -> KamWeekView:
     """What the page shows for one KAM-week (``key``: the installation's key for customer references)."""
-    detail = kam_week(results, kam, week, lang, key)
+    results = scope(results, viewer)
+    detail = kam_week(results, viewer, kam, week, lang, key)
     row = detail["row"]
     verdict = None
     if row is not None:
@@ -237,9 +245,17 @@ def kam_week_view(results: Results, kam: str, week: str, lang: str, key: bytes =
 
 
 def view(
-    results: Results, lang: str, kam: str | None = None, week: str | None = None, key: bytes = b""
+    results: Results,
+    viewer: Viewer,
+    lang: str,
+    kam: str | None = None,
+    week: str | None = None,
+    key: bytes = b"",
 ) -> WeeklyView:
-    """The weekly page, with the KAM-week of ``kam`` and ``week`` opened when both are shown."""
+    """The weekly page of the KAMs ``viewer`` may see, with the KAM-week of ``kam`` and ``week`` opened when
+    both are shown."""
+    require_page(viewer, "weekly")
+    results = scope(results, viewer)
     kams, shown_weeks = kam_names(results), weeks(results)
     kam, week = chosen(kam, kams), chosen(week, shown_weeks)
     if not shown_weeks:
@@ -249,7 +265,7 @@ def view(
         kams=kams,
         weeks=shown_weeks,
         cells=heatmap(results, lang),
-        detail=kam_week_view(results, kam, week, lang, key) if kam and week else None,
+        detail=kam_week_view(results, viewer, kam, week, lang, key) if kam and week else None,
         flagged=flagged(results, lang),
         table=weekly_table(results, lang),
     )

@@ -91,7 +91,7 @@ def test_switching_to_english_changes_the_title_and_metric_labels(sample_env, pa
     at.radio(key="lang").set_value("en").run()
     assert at.title[0].value == "Overview"
     assert metrics(at)["Units"] == "4 / 9"
-    assert calls[-1][0][1] == "en"
+    assert calls[-1][0][2] == "en"
 
 
 def test_the_team_filter_gives_the_view_that_teams_results(sample_env, patch_view):

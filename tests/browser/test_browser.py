@@ -16,7 +16,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from kam_metrics.access.roles import DIRECTOR, PAGES
+from kam_metrics.access.roles import DIRECTOR, LOCAL, PAGES
 from kam_metrics.contract.rules import rules_from_dict
 from kam_metrics.engine import report
 from kam_metrics.i18n import column_label, t
@@ -246,7 +246,7 @@ def test_a_click_on_a_weekly_grid_cell_opens_that_kam_week_with_the_rows_behind_
     assert shown["罚款"] == format.money(target["fine"])
     assert shown["标记"] == (t(f"flag.{target['flag']}", "zh") or "—")
 
-    detail = weekly.kam_week(results, kam, week, "zh")
+    detail = weekly.kam_week(results, LOCAL, kam, week, "zh")
     leads = read_table(page, "报备时间")
     expected = detail["leads"]
     assert leads["rowcount"] == len(expected) > 0
@@ -274,12 +274,12 @@ def test_looking_up_a_phone_tells_the_customers_story(page, sample_server, resul
     wait_idle(page)
 
     story = read_table(page, "事件")
-    expected = customer.customer_story(results, phone, "zh")
+    expected = customer.customer_story(results, LOCAL, phone, "zh")
     assert story["rowcount"] == len(expected)
     assert [list(r.values()) for r in story["rows"]] == as_texts(expected)[: len(story["rows"])]
     lead = next(r for r in story["rows"] if r["事件"] == t("ui.event.lead", "zh"))
     assert lead["大客户经理"] == lead_kam
-    page.get_by_text(customer.claim_text(results, phone, "zh")).wait_for()
+    page.get_by_text(customer.claim_text(results, LOCAL, phone, "zh")).wait_for()
     assert phone not in page.locator("[data-testid='stMain']").inner_text()  # only masked on screen
     screenshot(page, "attribution")
 
@@ -290,7 +290,7 @@ def test_the_downloaded_result_workbook_holds_the_engines_figures(page, sample_s
     open_page(page, sample_server, "/commissions")
     month = commissions.months(results)[-1]
     statement = read_table(page, "净额")
-    expected = commissions.statement_table(results, month, "zh")
+    expected = commissions.statement_table(results, LOCAL, month, "zh")
     assert statement["rowcount"] == len(expected)
     assert [list(r.values()) for r in statement["rows"]] == as_texts(expected)[: len(statement["rows"])]
 

@@ -24,6 +24,7 @@ import xlsxwriter
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.contract.sheets import KINDS
 from kam_metrics.demo.sample import write_sample
 from kam_metrics.engine import report
@@ -221,10 +222,10 @@ def test_killed_ingest_leaves_the_store_unchanged_or_whole(tmp_path):
 
 def _views_work(store: Store, res: report.Results) -> None:
     """What a page run does with the shared Store and Results."""
-    PAGES["overview"](res, "zh")
-    PAGES["weekly"](res, "zh")
-    PAGES["commissions"](res, "en")
-    upload.view(res, "zh", uploads=store.uploads())
+    PAGES["overview"](res, LOCAL, "zh")
+    PAGES["weekly"](res, LOCAL, "zh")
+    PAGES["commissions"](res, LOCAL, "en")
+    upload.view(res, LOCAL, "zh", uploads=store.uploads())
     store.version()
     store.counts()
 

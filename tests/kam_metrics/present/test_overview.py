@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.present import common, overview
 
 
@@ -38,7 +39,7 @@ def test_trend_has_count_and_target_per_week_and_quota(story):
 
 
 def test_the_overview_view_opens_the_latest_week_unless_another_shown_week_is_picked(story):
-    shown = overview.view(story, "zh")
+    shown = overview.view(story, LOCAL, "zh")
     assert (shown.weeks, shown.week, shown.as_of) == (["2026-W37", "2026-W38"], "2026-W38", "2026-09-20")
     assert shown.week_labels["2026-W37"] == "2026-W37 (2026-09-07 – 2026-09-13)"
     assert (shown.kpi["week"], shown.kpi["fines_text"], shown.kpi["commission_text"]) == (
@@ -47,29 +48,29 @@ def test_the_overview_view_opens_the_latest_week_unless_another_shown_week_is_pi
         "¥2,000.00",
     )
     assert shown.flagged.values.tolist() == [["李娜", "二组", "预警", 2, ""], ["王伟", "一组", "预警", 2, ""]]
-    assert overview.view(story, "zh", week="2026-W37").kpi["fines_text"] == "¥1,009.00"
-    assert overview.view(story, "zh", week="2025-W01").week == "2026-W38"
+    assert overview.view(story, LOCAL, "zh", week="2026-W37").kpi["fines_text"] == "¥1,009.00"
+    assert overview.view(story, LOCAL, "zh", week="2025-W01").week == "2026-W38"
 
 
 def test_the_overview_view_of_a_store_without_assessed_weeks_has_no_figures(compute):
-    shown = overview.view(compute(), "en")
+    shown = overview.view(compute(), LOCAL, "en")
     assert (shown.weeks, shown.week, shown.kpi) == ([], None, None)
 
 
 def test_the_overview_opens_the_last_complete_week_with_the_in_progress_week_one_click_away(story, compute):
     # 2026-09-16 is a Wednesday of W38: W38 is in progress, W37 is the last complete week.
     mid_week = compute(as_of=dt.date(2026, 9, 16))
-    shown = overview.view(mid_week, "zh")
+    shown = overview.view(mid_week, LOCAL, "zh")
     assert (shown.weeks, shown.week, shown.current) == (["2026-W37", "2026-W38"], "2026-W37", "2026-W38")
-    assert overview.view(mid_week, "zh", week="2026-W38").kpi["in_progress"] is True
-    assert overview.view(story, "zh").current is None
+    assert overview.view(mid_week, LOCAL, "zh", week="2026-W38").kpi["in_progress"] is True
+    assert overview.view(story, LOCAL, "zh").current is None
     # The trend leaves the part week out (no steep drop); the complete weeks stay.
-    assert set(overview.view(mid_week, "zh").trend["week"]) == {"2026-W37"}
-    assert set(overview.view(story, "zh").trend["week"]) == {"2026-W37", "2026-W38"}
+    assert set(overview.view(mid_week, LOCAL, "zh").trend["week"]) == {"2026-W37"}
+    assert set(overview.view(story, LOCAL, "zh").trend["week"]) == {"2026-W37", "2026-W38"}
 
 
 def test_the_overview_names_who_missed_with_shortfalls_fine_streak_and_the_week_before(story):
-    shown = overview.view(story, "zh", week="2026-W38")
+    shown = overview.view(story, LOCAL, "zh", week="2026-W38")
     assert (shown.kpi["met"], shown.kpi["kams"]) == (0, 2)
     w37 = {r.kam: r for r in story.weekly[story.weekly["week"] == "2026-W37"].itertuples()}
     rows = story.weekly[story.weekly["week"] == "2026-W38"].sort_values(
@@ -106,7 +107,7 @@ def test_the_overview_names_who_missed_with_shortfalls_fine_streak_and_the_week_
     # 李娜 did nothing in either week (¥560 both): same; 王伟 did less in W38 than W37 (¥449): worse.
     assert [row[-1] for row in expected] == ["持平", "变差"]
     assert shown.missed.columns.tolist()[2:5] == ["拓展单位缺口", "带访批次缺口", "诚意客户号码缺口"]
-    assert overview.view(story, "en", week="2026-W37").missed["Against the week before"].tolist() == [
+    assert overview.view(story, LOCAL, "en", week="2026-W37").missed["Against the week before"].tolist() == [
         "not assessed the week before",
         "not assessed the week before",
     ]
@@ -122,7 +123,7 @@ def test_the_flagged_card_counts_the_flagged_list_and_a_kam_who_left_is_marked_l
         ],
     )
     results = compute(warn_after_weeks=1)
-    shown = overview.view(results, "zh", week="2026-W38")
+    shown = overview.view(results, LOCAL, "zh", week="2026-W38")
     assert shown.flagged.values.tolist() == [
         ["王伟", "一组", "预警", 2, ""],
         ["李娜", "二组", "预警", 1, "已离职（2026-09-14）"],

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from kam_metrics.present import PAGES, commissions, customer, overview, rules, upload, weekly
+from kam_metrics.access.roles import KAM, LOCAL, Viewer
+from kam_metrics.present import PAGES, check, commissions, customer, mine, overview, rules, upload, weekly
 
 
 def test_pages_name_every_page_and_its_default_call_returns_that_pages_view_model(story):
@@ -13,7 +14,11 @@ def test_pages_name_every_page_and_its_default_call_returns_that_pages_view_mode
         "commissions": commissions.CommissionsView,
         "upload": upload.UploadView,
         "rules": rules.RulesView,
+        "mine": mine.MineView,
+        "check": check.CheckView,
     }
     assert list(PAGES) == list(kinds)
+    own = Viewer(login="wangwei", role=KAM, kam="王伟")
     for name, call in PAGES.items():
-        assert isinstance(call(story, "zh"), kinds[name]), name
+        viewer = own if name == "mine" else LOCAL  # 我的 is a KAM's page only
+        assert isinstance(call(story, viewer, "zh"), kinds[name]), name

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.contract.rules import Rules, RulesError
 from kam_metrics.present import rules
 
@@ -76,14 +77,16 @@ def test_whatif_shows_fines_commission_and_flags_under_both_rules_side_by_side(s
 
 
 def test_the_rules_view_without_edits_shows_no_changes_and_no_what_if(story):
-    shown = rules.view(story, "zh")
+    shown = rules.view(story, LOCAL, "zh")
     assert shown.edited == Rules() and shown.errors == []
     assert shown.changes.empty and shown.totals is None and shown.whatif is None
 
 
 def test_the_rules_view_of_an_edited_form_compares_both_rule_sets(story, compute):
     form = _form(Rules()) | {"fines.units": 200.0}
-    shown = rules.view(story, "zh", form=form, results_for=lambda edited: compute(fines={"units": 200}))
+    shown = rules.view(
+        story, LOCAL, "zh", form=form, results_for=lambda edited: compute(fines={"units": 200})
+    )
     assert shown.changes.values.tolist() == [["拓展单位罚款 (fines.units)", "100", "200"]]
     assert shown.totals == {
         "fines": rules.Total(value="¥3,229.00", delta="¥1,100.00", changed=True),
@@ -94,6 +97,6 @@ def test_the_rules_view_of_an_edited_form_compares_both_rule_sets(story, compute
 
 
 def test_the_rules_view_of_a_refused_form_gives_the_error_lines_and_nothing_to_save(story):
-    shown = rules.view(story, "zh", form=_form(Rules()) | {"targets.units": -1})
+    shown = rules.view(story, LOCAL, "zh", form=_form(Rules()) | {"targets.units": -1})
     assert shown.edited is None and shown.changes is None
     assert len(shown.errors) == 1 and "(targets.units)" in shown.errors[0]

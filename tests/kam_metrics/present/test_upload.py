@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.present import upload as page
 from tests.kam_metrics.present.conftest import PHONE, column
 
@@ -70,7 +71,7 @@ def test_the_upload_view_shows_each_files_outcome_and_the_ledger_with_undo_label
     data = "报备时间,大客户经理,客户姓名,手机号\n2026-09-08 10:00,王伟,王先生,13812345678\n,王伟,李先生,139\n"
     good = page.try_ingest(store, "报备.csv", data.encode("utf-8"))
     bad = page.try_ingest(store, "坏.xlsx", b"not a workbook")
-    shown = page.view(None, "zh", uploads=store.uploads(), outcomes=[("a", good), ("b", bad)])
+    shown = page.view(None, LOCAL, "zh", uploads=store.uploads(), outcomes=[("a", good), ("b", bad)])
     second, first = shown.files  # newest first
     assert (first.key, first.error, first.summary) == ("a", None, page.upload_summary(good.result, "zh"))
     assert first.counts.iloc[0].tolist() == ["报备", "报备", 2, 1, 0, 0, 1, 0]
@@ -83,5 +84,5 @@ def test_the_upload_view_shows_each_files_outcome_and_the_ledger_with_undo_label
 
 
 def test_the_upload_view_of_an_empty_store_has_no_ledger(store):
-    shown = page.view(None, "en", uploads=store.uploads())
+    shown = page.view(None, LOCAL, "en", uploads=store.uploads())
     assert (shown.files, shown.upload_ids, shown.ledger.empty) == ([], [], True)

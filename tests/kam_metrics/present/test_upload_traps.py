@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.engine import report
 from kam_metrics.present import upload as page
 
@@ -83,7 +84,7 @@ def test_the_view_lists_files_newest_first_and_opens_only_the_latest_round(store
     c = page.try_ingest(store, "说明.pdf", b"x")
     a.batch, b.batch, c.batch = 1, 2, 2
     b.change = {"fines": Decimal("0"), "commission": Decimal("0"), "flagged": 0}
-    view = page.view(report.compute(store), "zh", store.uploads(), [("a", a), ("b", b), ("c", c)])
+    view = page.view(report.compute(store), LOCAL, "zh", store.uploads(), [("a", a), ("b", b), ("c", c)])
     assert [(f.key, f.expanded) for f in view.files] == [("c", True), ("b", True), ("a", False)]
     assert view.files[1].title == f"#{b.result.upload_id} · 带访.csv"
     assert view.files[1].upload_id == b.result.upload_id

@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.present import common, overview, weekly
 from tests.kam_metrics.present.conftest import column
 
@@ -31,7 +32,7 @@ def test_heatmap_has_one_cell_per_kam_week_with_its_state_and_the_hovers_lines_a
 
 
 def test_kam_week_shows_every_row_behind_the_counts_with_status_words_and_why(story):
-    detail = weekly.kam_week(story, "李娜", "2026-W37", "zh")
+    detail = weekly.kam_week(story, LOCAL, "李娜", "2026-W37", "zh")
     assert detail["row"]["fine"] == Decimal("560.00")
     leads = detail["leads"]
     assert list(leads.columns) == ["报备时间", "手机号", "客户姓名", "状态", "说明"]
@@ -66,7 +67,7 @@ def test_weekly_table_shows_words_and_money(story):
 
 
 def test_the_weekly_view_opens_the_picked_kam_week_with_its_verdict_and_rows(story):
-    shown = weekly.view(story, "zh", kam="李娜", week="2026-W37")
+    shown = weekly.view(story, LOCAL, "zh", kam="李娜", week="2026-W37")
     assert (shown.kams, shown.weeks) == (["王伟", "李娜"], ["2026-W37", "2026-W38"])
     detail = shown.detail
     assert (detail.kam, detail.week, detail.label) == (
@@ -86,7 +87,7 @@ def test_the_weekly_view_opens_the_picked_kam_week_with_its_verdict_and_rows(sto
     ("kam", "week"), [(None, "2026-W37"), ("李娜", None), ("无此人", "2026-W37"), ("李娜", "2020-W01")]
 )
 def test_the_weekly_view_opens_no_kam_week_without_a_shown_kam_and_week(story, kam, week):
-    assert weekly.view(story, "zh", kam=kam, week=week).detail is None
+    assert weekly.view(story, LOCAL, "zh", kam=kam, week=week).detail is None
 
 
 def test_each_lead_and_visit_of_a_kam_week_carries_its_customers_reference(story):
@@ -94,6 +95,6 @@ def test_each_lead_and_visit_of_a_kam_week_carries_its_customers_reference(story
     from tests.kam_metrics.present.conftest import PHONE
 
     key = b"k" * 16
-    shown = weekly.view(story, "zh", kam="王伟", week="2026-W37", key=key).detail
+    shown = weekly.view(story, LOCAL, "zh", kam="王伟", week="2026-W37", key=key).detail
     assert shown.refs == {"leads": [customer_ref(PHONE, key)], "visits": [customer_ref(PHONE, key)]}
     assert len(shown.parts["leads"]) == len(shown.refs["leads"])

@@ -1,0 +1,203 @@
+"""查重 (SPEC §10): is this phone free, yours since …, held by another KAM, or registered at the sales office on …
+
+The answer comes from the stored data in Results (claims and their leads, the registry), through an index built
+once per Results object, so a lookup is a dict access even at a million leads. A KAM is never told who the other
+KAM is; director and team lead are.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+import threading
+import unicodedata
+import weakref
+
+import pandas as pd
+
+from kam_metrics.access.roles import KAM, Viewer, require
+from kam_metrics.access.scope import allowed_kams, own_phones, phone_shown, scope
+from kam_metrics.contract.text import MOBILE
+from kam_metrics.engine.report import Results
+from kam_metrics.engine.story import _key_of
+from kam_metrics.i18n import t
+from kam_metrics.present.format import day, mask_text, stamp
+
+MASKED = re.compile(r"(1[3-9]\d)\*{4}(\d{4})")
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    """What the store knows of one phone: its claims (start key, lapse epoch second or None, kam, since,
+    since date-only) in start order, and its first registration."""
+
+    claims: tuple[tuple[int, int | None, str, object, bool], ...]
+    registered_at: object | None
+
+
+@dataclasses.dataclass(frozen=True)
+class Index:
+    """phone → Entry, and a lead phone's masked form (``138****5678``) → the lead phones with that form."""
+
+    entries: dict[str, Entry]
+    masks: dict[str, frozenset[str]]
+
+
+_indexes: dict[int, Index] = {}
+_lock = threading.Lock()
+
+
+def index(results: Results) -> Index:
+    """phone → Entry for every phone with a claim or a registration; built once per Results object (kept while
+    the object lives)."""
+    key = id(results)
+    with _lock:
+        found = _indexes.get(key)
+    if found is not None:
+        return found
+    built = _build(results)
+    with _lock:
+        if key not in _indexes:
+            _indexes[key] = built
+            weakref.finalize(results, _indexes.pop, key, None)
+        return _indexes[key]
+
+
+def _build(results: Results) -> Index:
+    claims = results.claims[["phone", "kam", "start_k", "lapse_ts"]]
+    leads = results.leads[["phone", "kam", "k", "reported_at", "reported_at_date_only"]]
+    leads = leads.drop_duplicates(["phone", "kam", "k"])
+    merged = claims.merge(
+        leads, how="left", left_on=["phone", "kam", "start_k"], right_on=["phone", "kam", "k"]
+    )
+    merged = merged.sort_values("start_k", kind="stable")
+    found: dict[str, list] = {}
+    lapses = merged["lapse_ts"].astype("Int64")
+    for phone, kam, start, lapse, since, date_only in zip(
+        merged["phone"],
+        merged["kam"],
+        merged["start_k"],
+        lapses,
+        merged["reported_at"],
+        merged["reported_at_date_only"],
+        strict=True,
+    ):
+        found.setdefault(phone, []).append(
+            (int(start), None if pd.isna(lapse) else int(lapse), kam, since, bool(date_only == True))  # noqa: E712  NaN: no lead
+        )
+    regs = results.registrations
+    first = regs.sort_values("registered_at", kind="stable").drop_duplicates("phone")
+    registered = dict(zip(first["phone"], first["registered_at"], strict=True))
+    entries = {
+        phone: Entry(tuple(found.get(phone, ())), registered.get(phone))
+        for phone in found.keys() | registered.keys()
+    }
+    masks: dict[str, set[str]] = {}
+    for phone in results.leads["phone"].drop_duplicates():
+        masks.setdefault(f"{phone[:3]}****{phone[7:]}", set()).add(phone)
+    return Index(entries, {k: frozenset(v) for k, v in masks.items()})
+
+
+def normalise(query: str) -> str | None:
+    """A typed phone as the ingest stores it (SPEC §2): NFKC, digits only (``13812345678.0`` as a number),
+    ``0086``/``86`` before 11 digits dropped; None unless a mainland mobile."""
+    text = unicodedata.normalize("NFKC", query or "").strip()
+    text = re.sub(r"\.0+$", "", text)
+    digits = re.sub(r"\D", "", text)
+    if len(digits) == 15 and digits.startswith("0086"):
+        digits = digits[4:]
+    elif len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
+    return digits if MOBILE.fullmatch(digits) else None
+
+
+def holder(entry: Entry | None, as_of: dt.date | None) -> tuple[str, object, bool] | None:
+    """(kam, since, since date-only) of the claim in force at the end of ``as_of`` (SPEC §3), or None."""
+    if entry is None or not entry.claims:
+        return None
+    at = dt.datetime.combine(as_of, dt.time(23, 59, 59)) if as_of is not None else None
+    held = None
+    for start, lapse, kam, since, date_only in entry.claims:
+        if at is None or (start <= _key_of(at) and (lapse is None or pd.Timestamp(at).timestamp() < lapse)):
+            held = (kam, since, date_only)
+    return held
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckAnswer:
+    """One phone's answer: ``status`` free / yours / held / registered, the phone as shown, the holder as the
+    viewer may see it ("" for a KAM asking about another KAM's customer), and the sentence."""
+
+    phone: str
+    status: str
+    kam: str
+    since: str
+    registered_on: str
+    text: str
+
+
+@dataclasses.dataclass(frozen=True)
+class CheckView:
+    """The 查重 answer: what was typed (masked), its kind (phone / masked / invalid / empty), the answers."""
+
+    query_masked: str
+    kind: str
+    answers: list[CheckAnswer]
+    message: str
+
+
+def answer(results: Results, viewer: Viewer, phone: str, lang: str, own: frozenset[str]) -> CheckAnswer:
+    """The answer for one normalised phone."""
+    entry = index(results).entries.get(phone)
+    held = holder(entry, results.as_of)
+    registered = day(entry.registered_at) if entry is not None and entry.registered_at is not None else ""
+    shown = phone_shown(viewer, phone, phone in own, download=False)
+    if held is not None:
+        kam, since, date_only = held
+        since_text = stamp(since, date_only) if since is not None and since == since else ""
+        mine = viewer.role == KAM and kam == viewer.kam
+        if mine:
+            status, name, text = "yours", kam, t("scope.check.yours", lang, since=since_text)
+        elif viewer.role == KAM:
+            status, name, text, since_text = "held", "", t("scope.check.held_other", lang), ""
+        else:
+            names = allowed_kams(results, viewer)
+            status, name = ("yours" if names is not None and kam in names else "held"), kam
+            text = t("scope.check.held", lang, kam=kam, since=since_text)
+        if registered:
+            text += " " + t("scope.check.also_registered", lang, date=registered)
+        return CheckAnswer(shown, status, name, since_text, registered, text)
+    if registered:
+        return CheckAnswer(
+            shown, "registered", "", "", registered, t("scope.check.registered", lang, date=registered)
+        )
+    return CheckAnswer(shown, "free", "", "", "", t("scope.check.free", lang))
+
+
+def view(results: Results, viewer: Viewer, query: str, lang: str) -> CheckView:
+    """查重 for ``query``: a phone (any way the ingest reads one) or a masked ``138****5678``, which is looked
+    up among the viewer's own leads' phones only (a team lead's: the team's, a director's: all leads).
+    Refused (roles.Refused) for a viewer without check_phone."""
+    require(viewer, "check_phone")
+    typed = unicodedata.normalize("NFKC", query or "").strip().replace(" ", "")
+    if not typed:
+        return CheckView("", "empty", [], t("scope.check.empty", lang))
+    masked = MASKED.fullmatch(typed)
+    scoped = scope(results, viewer)
+    own = own_phones(scoped, viewer)
+    if masked:
+        candidates = index(results).masks.get(typed, frozenset())
+        if viewer.role == KAM:
+            mine = sorted(candidates & own)
+        elif viewer.sees_all:
+            mine = sorted(candidates)
+        else:
+            mine = sorted(candidates & set(scoped.leads["phone"]))
+        answers = [answer(results, viewer, p, lang, own) for p in mine]
+        message = "" if answers else t("scope.check.no_own_match", lang, query=typed)
+        return CheckView(typed, "masked", answers, message)
+    phone = normalise(typed)
+    if phone is None:
+        return CheckView(mask_text(typed), "invalid", [], t("scope.check.invalid", lang))
+    return CheckView(mask_text(typed), "phone", [answer(results, viewer, phone, lang, own)], "")

@@ -1,0 +1,122 @@
+"""The workbooks a viewer may download (SPEC §10 "download"), each built only when asked for.
+
+Director and finance: the full result workbook (SPEC §7, full phones) and any KAM's per-KAM workbook. A team
+lead: their team's statements (statement, weekly fines, commission and clawback lines of their KAMs; phones
+masked). A KAM: their own statement (full phones only on their own leads). A page offers only what this list
+holds, so it never builds a download its viewer may not have.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import re
+from collections.abc import Callable
+
+from kam_metrics.access.roles import KAM, TEAM_LEAD, Viewer
+from kam_metrics.access.scope import allowed_kams, own_phones, phone_shown, scope
+from kam_metrics.contract.text import MOBILE_IN_TEXT
+from kam_metrics.engine.report import Results
+from kam_metrics.export import workbook as export
+from kam_metrics.i18n import t
+from kam_metrics.present.format import day
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+# The row sheets a statement workbook leaves empty: a statement is money, weeks and deal lines.
+ROW_SHEETS = ("leads", "visits", "units", "rejected", "warnings")
+
+
+@dataclasses.dataclass(frozen=True)
+class Download:
+    """One download: ``key`` (all, team, kam), its button label, file name, MIME type and the bytes' builder."""
+
+    key: str
+    label: str
+    file_name: str
+    mime: str
+    build: Callable[[], bytes]
+
+
+def _bytes(results: Results, lang: str, kam: str | None = None) -> bytes:
+    buffer = io.BytesIO()
+    export.write_workbook(results, buffer, lang, kam=kam)
+    return buffer.getvalue()
+
+
+def _mask_in_text(value: object, own: frozenset[str]) -> object:
+    """Free text (an adjustment's or adjudication's ref) with every mobile number not in ``own`` masked."""
+    if not isinstance(value, str):
+        return value
+
+    def mask(m: re.Match) -> str:
+        return m.group(0) if m.group(0) in own else f"{m.group(1)}****{m.group(3)}"
+
+    return MOBILE_IN_TEXT.sub(mask, value)
+
+
+def statement_results(results: Results, viewer: Viewer) -> Results:
+    """``results`` cut to ``viewer`` (access.scope) as a statement: the row sheets empty, every phone as SPEC §10
+    lets the viewer see it in a download."""
+    scoped = scope(results, viewer)
+    own = own_phones(scoped, viewer)
+    lines = scoped.commissions.copy()
+    lines["phone"] = [phone_shown(viewer, p, p in own, download=True) for p in lines["phone"]]
+    frames = {name: getattr(scoped, name).iloc[0:0] for name in ROW_SHEETS}
+    masked_own = own if viewer.role == KAM else frozenset()
+    keep_all = viewer.sees_all
+    adjustments, adjudications = scoped.adjustments.copy(), scoped.adjudications.copy()
+    if not keep_all:
+        adjustments["ref"] = [_mask_in_text(v, masked_own) for v in adjustments["ref"]]
+        adjudications["ref"] = [_mask_in_text(v, masked_own) for v in adjudications["ref"]]
+    return dataclasses.replace(
+        scoped, commissions=lines, adjustments=adjustments, adjudications=adjudications, **frames
+    )
+
+
+def downloads(results: Results, viewer: Viewer, lang: str, kam: str | None = None) -> list[Download]:
+    """What ``viewer`` may download, in the order a page offers them. ``kam``: the KAM picked on the page
+    (director, finance, team lead: that KAM's per-KAM workbook when they may see the KAM); a KAM always gets
+    their own statement."""
+    date = day(results.as_of)
+    out: list[Download] = []
+    if viewer.may("download_all"):
+        out.append(
+            Download(
+                "all",
+                t("ui.comm.download_all", lang),
+                t("ui.comm.file_all", lang, date=date),
+                XLSX,
+                lambda: _bytes(results, lang),
+            )
+        )
+    if not viewer.may("download_statement"):
+        return out
+    if viewer.role == TEAM_LEAD:
+        team = viewer.team or ""
+        out.append(
+            Download(
+                "team",
+                t("scope.download.team", lang, team=team),
+                t("scope.download.file_team", lang, team=team, date=date),
+                XLSX,
+                lambda: _bytes(statement_results(results, viewer), lang),
+            )
+        )
+    if viewer.role == KAM:
+        kam = viewer.kam
+    names = allowed_kams(results, viewer)
+    if kam and (names is None or kam in names):
+        if viewer.sees_all:
+            build = lambda: _bytes(results, lang, kam=kam)  # noqa: E731  the existing per-KAM workbook
+        else:
+            build = lambda: _bytes(statement_results(results, viewer), lang, kam=kam)  # noqa: E731
+        out.append(
+            Download(
+                "kam",
+                t("ui.comm.download_kam", lang, kam=kam),
+                t("ui.comm.file_kam", lang, kam=kam, date=date),
+                XLSX,
+                build,
+            )
+        )
+    return out
