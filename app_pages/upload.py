@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import danger, sidebar, state, upload_worker, widgets
+from dashboard import danger, nav, sidebar, state, upload_worker, widgets
 from dashboard.text import md
 from kam_metrics.present import sample, upload
 
@@ -13,6 +13,7 @@ STYLE = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
 </style>"""
 
+nav.guard("upload")  # the navigation leaves it out for other roles; refused here too
 st.title(state.tr("ui.page.upload"))
 st.html(STYLE)
 store = state.store()
