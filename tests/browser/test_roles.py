@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import socket
 import urllib.parse
 
 import pytest
@@ -334,14 +335,34 @@ def test_a_refresh_keeps_the_sign_in_and_sign_out_ends_it_also_for_the_old_cooki
 
 
 # -- local mode ----------------------------------------------------------------------------------
+def _outside_address() -> str | None:
+    """This machine's address on its network (what another computer would connect to), if it has one."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("192.0.2.1", 9))  # a documentation address: nothing is sent, only a route is chosen
+            ip = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if ip.startswith("127.") else ip
+
+
 def test_without_accounts_local_mode_shows_its_notice_and_the_first_director_turns_sign_in_on(
     sample_db, browser, tmp_path
 ):
-    app = Server(tmp_path)
+    outside = _outside_address()
+    app = Server(tmp_path, address="0.0.0.0" if outside else "127.0.0.1")
     shutil.copy(sample_db, app.db)
     app.start().wait_ready()
     try:
         page = browser.new_page(viewport=VIEWPORT)
+        if outside:  # local mode asked for from the network: only the message, no page, no data
+            page.goto(f"http://{outside}:{app.port}/upload", wait_until="domcontentloaded")
+            page.locator("h1").first.wait_for(timeout=SLOW)
+            wait_idle(page)
+            main = page.locator("[data-testid='stMain']").inner_text()
+            assert t("auth.local.remote", "zh") in main
+            assert page.locator("[data-testid='stFileUploader'], [data-testid='stDataFrame']").count() == 0
+            assert page.locator("[data-testid='stSidebarNavLink']").count() == 0
         _open(page, app, "/")
         main = page.locator("[data-testid='stMain']").inner_text()
         assert t("auth.local.badge", "zh") in main and "--server.address 0.0.0.0" in main
