@@ -31,6 +31,7 @@ COOKIE_READ = (
     "_auth_cookie_read"  # the first request's cookie was tried once (it stays stale after a sign-out)
 )
 OIDC_UNKNOWN = "_auth_oidc_unknown"  # the e-mail an identity provider signed in that has no account
+STALE = "_auth_stale"  # this browser's cookie no longer resumes (expired, signed out, secret replaced)
 
 
 # -- where the browser is ------------------------------------------------------------------------
@@ -69,12 +70,15 @@ def resolve() -> Viewer | None:
     viewer = _oidc_viewer(store)
     if viewer is None:
         token = st.session_state.get(TOKEN)
-        if token is None and not st.session_state.get(COOKIE_READ):
+        from_cookie = token is None and not st.session_state.get(COOKIE_READ)
+        if from_cookie:
             st.session_state[COOKIE_READ] = True
             token = _cookie()
         viewer = sessions.resume(store, token) if token else None
         if viewer is not None:
             st.session_state[TOKEN] = token
+        elif token and from_cookie:
+            st.session_state[STALE] = True
     if viewer is None:
         _forget()
         return None
@@ -168,6 +172,15 @@ def _oidc_viewer(store) -> Viewer | None:
     if viewer is None:
         st.session_state[OIDC_UNKNOWN] = str(st.user.get("email") or "")
     return viewer
+
+
+def stale_message(lang: str) -> str | None:
+    """Once, on the sign-in form: why this browser's earlier sign-in did not resume (the secret beside the store
+    was missing or damaged and was replaced, or the sign-in simply ended), else None."""
+    if not st.session_state.pop(STALE, False):
+        return None
+    problem = sessions.secret_problem(state.store())
+    return problem.message(lang) if problem is not None else state.tr("auth.signin.stale")
 
 
 def oidc_unknown() -> str | None:

@@ -51,6 +51,8 @@ def page() -> None:
         st.success(md(state.tr("auth.first.created", login=login)), icon=":material/check_circle:")
     if flash := st.session_state.pop(FLASH, None):
         st.info(md(flash))
+    if stale := auth.stale_message(state.lang()):
+        st.warning(md(stale), icon=":material/timer_off:")
     if auth.oidc_on():
         if email := auth.oidc_unknown():
             st.error(md(state.tr("auth.oidc.unknown", email=email)))

@@ -186,10 +186,32 @@ def test_a_new_browser_session_with_the_cookie_resumes_the_sign_in(sample_env, m
     _sign_in_form_only(at)
 
 
-def test_a_forged_cookie_gets_the_sign_in_form(sample_env, monkeypatch):  # noqa: F811
+def test_a_forged_cookie_gets_the_sign_in_form_saying_the_sign_in_ended(sample_env, monkeypatch):  # noqa: F811
     _director()
     monkeypatch.setattr(auth, "_cookie", lambda: "0" * 32 + "." + "f" * 64)
-    _sign_in_form_only(_run())
+    at = _run()
+    _sign_in_form_only(at)
+    assert [w.value for w in at.warning] == [md(t("auth.signin.stale", "zh"))]
+    at.run()
+    assert not at.warning, "said once"
+
+
+def test_a_damaged_secret_file_says_so_and_asks_everyone_to_sign_in_again(sample_env, monkeypatch):  # noqa: F811
+    import streamlit as st
+
+    _director()
+    store = state.store()
+    token = sessions.start(store, _director_viewer())
+    path = sessions.secret_path(store)
+    store.close()  # the server stops; someone damages the secret file; the server starts again
+    st.cache_resource.clear()
+    path.write_text("not a secret")
+    monkeypatch.setattr(auth, "_cookie", lambda: token)
+    at = _run()
+    _sign_in_form_only(at)
+    expected = md(accounts.AccessError("access.secret_damaged", path=path).message("zh"))
+    assert [w.value for w in at.warning] == [expected]
+    assert [a.login for a in accounts.accounts(state.store())] == ["boss"], "nothing else lost"
 
 
 def test_sign_out_ends_the_session_and_removes_the_cookie(sample_env):  # noqa: F811
