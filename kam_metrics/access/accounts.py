@@ -274,17 +274,23 @@ def sign_in(store, login: str, password: str, *, now: dt.datetime | None = None)
     account = Account(*rows[0][:-1]) if rows else None
     right = _verify(rows[0][-1] if rows else _DUMMY, password) and rows != []
     if until is None and right and account.active:
+        if (
+            store.read_only
+        ):  # the dashboard of a read-only store still lets its accounts in; nothing is recorded
+            return viewer_of(account)
         with store._writing(bump=False) as cur:
             cur.execute("delete from sign_in_failures where login_key = ?", [key(login)])
             audit.record(cur, account.login, "sign_in", account.login, {}, at=at)
         return viewer_of(account)
-    if store.read_only:  # nothing can be recorded; the refusal stands
-        pass
-    else:
+    if not store.read_only:  # a read-only store records nothing; the refusal stands
         with store._writing(bump=False) as cur:
             if until is not None:
                 audit.record(cur, login, "sign_in_locked", login, {"until": until}, at=at)
             else:
+                # failures too old to count are dropped, so guessed logins cannot grow the table without end
+                cur.execute(
+                    "delete from sign_in_failures where failed_at <= ?", [at - FAILURE_WINDOW - LOCK_TIME]
+                )
                 cur.execute("insert into sign_in_failures values (?, ?)", [key(login), at])
                 until = locked_until(cur, login, at)
                 details = {"locked_until": until} if until is not None else {}

@@ -1,5 +1,5 @@
 """CLI of SPEC §10/§11: `user add --login L --role R [--team T] [--kam K] [--name N]`, `user passwd L`,
-`user disable L`, `user list`. A password is read from stdin (a prompt when stdin is a terminal), never taken
+`user disable L`, `user enable L`, `user list`. A password is read from stdin (a prompt when stdin is a terminal), never taken
 from an argument or the environment."""
 
 from __future__ import annotations
@@ -29,6 +29,7 @@ def add_parsers(sub) -> None:
     for action, text in (
         ("passwd", "set a new password for an account (read from stdin)"),
         ("disable", "disable an account (it can no longer sign in)"),
+        ("enable", "enable a disabled account again"),
     ):
         q = actions.add_parser(action, help=text)
         q.add_argument("--db", type=Path, default=None)
@@ -107,6 +108,9 @@ def run(args, lang: str) -> int | None:
         elif args.user_action == "disable":
             accounts.disable(store, args.login)
             print(t("access.user_disabled", lang, login=args.login))
+        elif args.user_action == "enable":
+            accounts.enable(store, args.login)
+            print(t("access.user_enabled", lang, login=args.login))
         else:
             print(_table(store, lang))
         return 0

@@ -1,4 +1,5 @@
-"""Schema of the store's tables and the storing of one staged sheet (accepted, duplicate, rejected, warned rows)."""
+"""Schema of the store's tables, reading and staging a file, and the storing of one staged sheet (accepted, duplicate,
+rejected, warned rows) with the counts an upload's audit entry gives."""
 
 from __future__ import annotations
 

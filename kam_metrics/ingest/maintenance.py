@@ -1,5 +1,5 @@
-"""Store maintenance beyond one upload: a consistent backup, reopening a damaged store for a rebuild, and the
-once-only import of the legacy rules file."""
+"""Store maintenance beyond one upload: a consistent backup, reopening a damaged store for a rebuild, what a
+rebuild restores, reconciling the ledger on open, and the once-only import of the legacy rules file."""
 
 from __future__ import annotations
 

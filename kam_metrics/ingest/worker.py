@@ -13,6 +13,7 @@ import types
 from collections.abc import Callable
 from pathlib import Path
 
+from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
 from kam_metrics.ingest.apply import IngestResult
 from kam_metrics.ingest.reader import Limits, UnreadableFile
@@ -34,9 +35,9 @@ def ingest_in_process(
 
     The child cannot open the store itself (DuckDB lets one process write it, and the dashboard holds it),
     so it hands the staged sheets back through a pickle file in the store's temp folder. Raises what
-    Store.ingest raises: UnreadableFile (nothing stored), StoreError, roles.Refused; stored for ``viewer`` as
-    Store.ingest is.
+    Store.ingest raises: UnreadableFile (nothing stored), StoreError, roles.Refused (``viewer`` may not upload).
     """
+    audit.acting(viewer, "upload")  # refused before the file is read
     if not isinstance(store, Store):
         with _opened(store) as opened:
             return ingest_in_process(opened, file_path, display_name, progress_callback, viewer=viewer)
