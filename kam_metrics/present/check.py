@@ -2,7 +2,7 @@
 
 The answer comes from the stored data in Results (claims and their leads, the registry), through an index built
 once per Results object, so a lookup is a dict access even at a million leads. A KAM is never told who the other
-KAM is; director and team lead are.
+KAM is, a team lead only when it is one of their team's; the director always.
 """
 
 from __future__ import annotations
@@ -156,14 +156,14 @@ def answer(results: Results, viewer: Viewer, phone: str, lang: str, own: frozens
     if held is not None:
         kam, since, date_only = held
         since_text = stamp(since, date_only) if since is not None and since == since else ""
-        mine = viewer.role == KAM and kam == viewer.kam
-        if mine:
+        names = allowed_kams(results, viewer)  # None: director, who sees every name
+        if viewer.role == KAM and kam == viewer.kam:
             status, name, text = "yours", kam, t("scope.check.yours", lang, since=since_text)
-        elif viewer.role == KAM:
+        elif names is not None and kam not in names:
+            # a KAM is never told who holds it; a team lead not about another team (SPEC §10 row 1)
             status, name, text, since_text = "held", "", t("scope.check.held_other", lang), ""
         else:
-            names = allowed_kams(results, viewer)
-            status, name = ("yours" if names is not None and kam in names else "held"), kam
+            status, name = ("held" if names is None else "yours"), kam
             text = t("scope.check.held", lang, kam=kam, since=since_text)
         if registered:
             text += " " + t("scope.check.also_registered", lang, date=registered)

@@ -8,8 +8,8 @@ from decimal import Decimal
 
 import pandas as pd
 
-from kam_metrics.access.roles import Viewer, require_page
-from kam_metrics.access.scope import own_phones, phone_shown, scope
+from kam_metrics.access.roles import Refused, Viewer, require_page
+from kam_metrics.access.scope import allowed_kams, own_phones, phone_shown, scope
 from kam_metrics.engine.assessment import QUOTAS
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
@@ -102,10 +102,13 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
 
     Returns {row: dict of the weekly row (raw values) or None, quotas: frame (quota, count, target,
     shortfall), units, leads, visits: display frames, refs: {leads, visits: each row's customer_ref under
-    ``key``, in row order}}. Raises KeyError for a week not shown. Only what ``viewer`` may see: another
-    KAM's week comes back empty for a KAM, another team's for a team lead.
+    ``key``, in row order}}. Raises KeyError for a week not shown, roles.Refused for a KAM ``viewer`` may not
+    see (another KAM for a KAM, another team's for a team lead).
     """
     results = scope(results, viewer)
+    names = allowed_kams(results, viewer)
+    if names is not None and kam not in names:
+        raise Refused(viewer, "kam:" + kam)
     own = own_phones(results, viewer)
     start, end = _week_bounds(results, week)
     weekly = results.weekly[(results.weekly["kam"] == kam) & (results.weekly["week"] == week)]
