@@ -75,14 +75,15 @@ with create:
         login = left.text_input(state.tr("auth.field.login"), key="acct_login")
         name = right.text_input(state.tr("auth.field.name"), key="acct_name")
         team = kam = None
+        # Text boxes (the names as in the data are listed below them): a name in no data is the core's warning.
         if role == TEAM_LEAD:
-            team = st.selectbox(
-                state.tr("auth.field.team"), teams, index=None, accept_new_options=True, key="acct_team"
+            team = st.text_input(state.tr("auth.field.team"), key="acct_team")
+            st.caption(
+                md(state.tr("auth.accounts.known", names=state.tr("auth.list_sep").join(teams) or "—"))
             )
         elif role == KAM:
-            kam = st.selectbox(
-                state.tr("auth.field.kam"), kams, index=None, accept_new_options=True, key="acct_kam"
-            )
+            kam = st.text_input(state.tr("auth.field.kam"), key="acct_kam")
+            st.caption(md(state.tr("auth.accounts.known", names=state.tr("auth.list_sep").join(kams) or "—")))
         left, right = st.columns(2)
         password = left.text_input(state.tr("auth.field.password"), type="password", key="acct_password")
         again = right.text_input(state.tr("auth.field.again"), type="password", key="acct_again")
