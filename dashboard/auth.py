@@ -31,7 +31,7 @@ COOKIE_READ = (
     "_auth_cookie_read"  # the first request's cookie was tried once (it stays stale after a sign-out)
 )
 OIDC_UNKNOWN = "_auth_oidc_unknown"  # the e-mail an identity provider signed in that has no account
-STALE = "_auth_stale"  # this browser's cookie no longer resumes (expired, signed out, secret replaced)
+STALE = "_auth_stale"  # this browser's sign-in no longer resumes (expired, ended, disabled, secret replaced)
 
 
 # -- where the browser is ------------------------------------------------------------------------
@@ -77,7 +77,7 @@ def resolve() -> Viewer | None:
         viewer = sessions.resume(store, token) if token else None
         if viewer is not None:
             st.session_state[TOKEN] = token
-        elif token and from_cookie:
+        elif token:
             st.session_state[STALE] = True
     if viewer is None:
         _forget()
@@ -176,7 +176,8 @@ def _oidc_viewer(store) -> Viewer | None:
 
 def stale_message(lang: str) -> str | None:
     """Once, on the sign-in form: why this browser's earlier sign-in did not resume (the secret beside the store
-    was missing or damaged and was replaced, or the sign-in simply ended), else None."""
+    was missing or damaged and was replaced, or the sign-in ended: 12 hours, a sign-out elsewhere, the account
+    disabled), else None."""
     if not st.session_state.pop(STALE, False):
         return None
     problem = sessions.secret_problem(state.store())

@@ -186,6 +186,21 @@ def test_a_new_browser_session_with_the_cookie_resumes_the_sign_in(sample_env, m
     _sign_in_form_only(at)
 
 
+def test_an_account_disabled_meanwhile_is_signed_out_at_its_next_click(sample_env):  # noqa: F811
+    _director()
+    accounts.add(state.store(), "wang", PASSWORD, "kam", kam="王伟", viewer=_director_viewer())
+    at = _run()
+    at.text_input(key="signin_login").input("wang")
+    at.text_input(key="signin_password").input(PASSWORD)
+    _run(_submit(at))
+    assert at.title[0].value == t("ui.page.mine", "zh")
+    accounts.disable(state.store(), "wang", viewer=_director_viewer())
+    at.run()
+    _sign_in_form_only(at)
+    assert [w.value for w in at.warning] == [md(t("auth.signin.stale", "zh"))]
+    assert "viewer" not in at.session_state
+
+
 def test_a_forged_cookie_gets_the_sign_in_form_saying_the_sign_in_ended(sample_env, monkeypatch):  # noqa: F811
     _director()
     monkeypatch.setattr(auth, "_cookie", lambda: "0" * 32 + "." + "f" * 64)
