@@ -272,11 +272,9 @@ def sign_in(store, login: str, password: str, *, now: dt.datetime | None = None)
     finally:
         cur.close()
     account = Account(*rows[0][:-1]) if rows else None
-    right = _verify(rows[0][-1] if rows else _DUMMY, password) and rows != []
+    right = _verify(rows[0][-1] if rows else _DUMMY, password) and bool(rows)
     if until is None and right and account.active:
-        if (
-            store.read_only
-        ):  # the dashboard of a read-only store still lets its accounts in; nothing is recorded
+        if store.read_only:  # a read-only store still lets its accounts in; nothing is recorded
             return viewer_of(account)
         with store._writing(bump=False) as cur:
             cur.execute("delete from sign_in_failures where login_key = ?", [key(login)])
