@@ -14,7 +14,10 @@ import threading
 import unicodedata
 import weakref
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.access.roles import KAM, Viewer, require
 from kam_metrics.access.scope import allowed_kams, own_phones, phone_shown, scope
@@ -38,10 +41,49 @@ class Entry:
 
 @dataclasses.dataclass(frozen=True)
 class Index:
-    """phone → Entry, and a lead phone's masked form (``138****5678``) → the lead phones with that form."""
+    """Columnar, so that building it at a million leads is a few sorts: the claims sorted by (phone as a
+    number, start; the claiming lead's time is in its start key), the first registration of each registered phone sorted by phone, and the lead phones
+    sorted by their masked form (``138****5678``) for a masked query. A lookup is a binary search."""
 
-    entries: dict[str, Entry]
-    masks: dict[str, frozenset[str]]
+    phone: np.ndarray  # int64, sorted
+    start_k: np.ndarray
+    lapse: np.ndarray  # epoch seconds, NaN: never lapses
+    kam: np.ndarray
+    reg_phone: np.ndarray  # int64, sorted
+    reg_at: np.ndarray
+    mask_keys: np.ndarray  # _mask_key of each lead phone, sorted
+    mask_phones: np.ndarray
+
+    def entry(self, phone: str) -> Entry | None:
+        """What the index holds of ``phone`` (None: nothing)."""
+        number = int(phone)
+        lo, hi = np.searchsorted(self.phone, number, "left"), np.searchsorted(self.phone, number, "right")
+        r = np.searchsorted(self.reg_phone, number, "left")
+        registered = self.reg_at[r] if r < len(self.reg_phone) and self.reg_phone[r] == number else None
+        if lo == hi and registered is None:
+            return None
+        claims = tuple(
+            (
+                int(self.start_k[i]),
+                None if np.isnan(self.lapse[i]) else int(self.lapse[i]),
+                str(self.kam[i]),
+                *since_of(self.start_k[i]),
+            )
+            for i in range(lo, hi)
+        )
+        return Entry(claims, None if registered is None else pd.Timestamp(registered))
+
+    def masked(self, form: str) -> frozenset[str]:
+        """The lead phones whose masked form is ``form`` (``138****5678``)."""
+        key = int(form[:3]) * 10_000 + int(form[7:])
+        lo = np.searchsorted(self.mask_keys, key, side="left")
+        hi = np.searchsorted(self.mask_keys, key, side="right")
+        return frozenset(f"{p:011d}" for p in self.mask_phones[lo:hi])
+
+
+def _mask_key(phones: np.ndarray) -> np.ndarray:
+    """An 11-digit phone's masked form as a number: its first 3 digits × 10⁴ + its last 4."""
+    return phones // 10**8 * 10_000 + phones % 10_000
 
 
 _indexes: dict[int, Index] = {}
@@ -64,39 +106,41 @@ def index(results: Results) -> Index:
         return _indexes[key]
 
 
+def _numbers(column) -> np.ndarray:
+    """Stored phones (always 11-digit mainland mobiles, SPEC §2) as int64."""
+    return pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)
+
+
+def since_of(start_k: int) -> tuple[pd.Timestamp, bool]:
+    """The claiming lead's reported_at and date-only flag, from its order key (kam_metrics/sql/macros.sql: days
+    since 1970 × 100000 + slot; a lead's slot is 0 when date-only, else its second of the day + 1)."""
+    days, slot = divmod(int(start_k), 100_000)
+    at = pd.Timestamp("1970-01-01") + pd.Timedelta(days=days, seconds=max(slot - 1, 0))
+    return at, slot == 0
+
+
 def _build(results: Results) -> Index:
-    claims = results.claims[["phone", "kam", "start_k", "lapse_ts"]]
-    leads = results.leads[["phone", "kam", "k", "reported_at", "reported_at_date_only"]]
-    leads = leads.drop_duplicates(["phone", "kam", "k"])
-    merged = claims.merge(
-        leads, how="left", left_on=["phone", "kam", "start_k"], right_on=["phone", "kam", "k"]
+    claims = results.claims
+    number = _numbers(pa.array(claims["phone"], pa.string())) if len(claims) else np.array([], "int64")
+    start_k = claims["start_k"].to_numpy(dtype="int64")
+    order = np.lexsort((start_k, number))  # by phone, then start
+    regs = results.registrations.sort_values("registered_at", kind="stable").drop_duplicates("phone")
+    reg_phone = _numbers(pa.array(regs["phone"], pa.string())) if len(regs) else np.array([], "int64")
+    reg_order = np.argsort(reg_phone, kind="stable")
+    leads = results.leads["phone"]
+    lead_phones = _numbers(pc.unique(pa.array(leads, pa.string()))) if len(leads) else np.array([], "int64")
+    forms = _mask_key(lead_phones)
+    by_form = np.argsort(forms, kind="stable")
+    return Index(
+        phone=number[order],
+        start_k=start_k[order],
+        lapse=claims["lapse_ts"].to_numpy(dtype="float64", na_value=np.nan)[order],
+        kam=claims["kam"].to_numpy(dtype=object)[order],
+        reg_phone=reg_phone[reg_order],
+        reg_at=regs["registered_at"].to_numpy()[reg_order],
+        mask_keys=forms[by_form],
+        mask_phones=lead_phones[by_form],
     )
-    merged = merged.sort_values("start_k", kind="stable")
-    found: dict[str, list] = {}
-    lapses = merged["lapse_ts"].astype("Int64")
-    for phone, kam, start, lapse, since, date_only in zip(
-        merged["phone"],
-        merged["kam"],
-        merged["start_k"],
-        lapses,
-        merged["reported_at"],
-        merged["reported_at_date_only"],
-        strict=True,
-    ):
-        found.setdefault(phone, []).append(
-            (int(start), None if pd.isna(lapse) else int(lapse), kam, since, bool(date_only == True))  # noqa: E712  NaN: no lead
-        )
-    regs = results.registrations
-    first = regs.sort_values("registered_at", kind="stable").drop_duplicates("phone")
-    registered = dict(zip(first["phone"], first["registered_at"], strict=True))
-    entries = {
-        phone: Entry(tuple(found.get(phone, ())), registered.get(phone))
-        for phone in found.keys() | registered.keys()
-    }
-    masks: dict[str, set[str]] = {}
-    for phone in results.leads["phone"].drop_duplicates():
-        masks.setdefault(f"{phone[:3]}****{phone[7:]}", set()).add(phone)
-    return Index(entries, {k: frozenset(v) for k, v in masks.items()})
 
 
 def normalise(query: str) -> str | None:
@@ -149,7 +193,7 @@ class CheckView:
 
 def answer(results: Results, viewer: Viewer, phone: str, lang: str, own: frozenset[str]) -> CheckAnswer:
     """The answer for one normalised phone."""
-    entry = index(results).entries.get(phone)
+    entry = index(results).entry(phone)
     held = holder(entry, results.as_of)
     registered = day(entry.registered_at) if entry is not None and entry.registered_at is not None else ""
     shown = phone_shown(viewer, phone, phone in own, download=False)
@@ -187,7 +231,7 @@ def view(results: Results, viewer: Viewer, query: str, lang: str) -> CheckView:
     scoped = scope(results, viewer)
     own = own_phones(scoped, viewer)
     if masked:
-        candidates = index(results).masks.get(typed, frozenset())
+        candidates = index(results).masked(typed)
         if viewer.role == KAM:
             mine = sorted(candidates & own)
         elif viewer.sees_all:

@@ -65,3 +65,35 @@ def test_the_index_is_built_once_per_results(office):  # noqa: F811
     for _ in range(100):
         check.view(office, VIEWERS["kam"], P1, "zh")
     assert time.perf_counter() - t0 < 1.0  # a lookup, not a scan
+
+
+def test_a_lapsed_claim_leaves_the_phone_free(upload, compute):
+    # SPEC §3: with protection_days = 7 a claim without a valid visit is in force for 7 × 24 h only
+    upload("roster", [{"kam": "王伟", "team": "一组"}, {"kam": "李娜", "team": "二组"}])
+    upload(
+        "leads",
+        [
+            {"reported_at": "2026-09-01 10:00", "kam": "王伟", "phone": P1},
+            {"reported_at": "2026-09-20 10:00", "kam": "李娜", "phone": P4},
+        ],
+    )
+    lapsing = compute(protection_days=7)
+    assert _one(lapsing, "director", P1) == ("free", "", "", "")
+    assert _one(lapsing, "director", P4) == ("held", "李娜", "2026-09-20 10:00", "")
+    assert _one(compute(), "director", P1) == ("held", "王伟", "2026-09-01 10:00", "")
+
+
+def test_a_store_with_only_the_registry_answers_registered_or_free(upload, compute):
+    upload("registrations", [{"registered_at": "2026-09-07 09:00", "phone": P2}])
+    results = compute()
+    assert _one(results, "director", P2) == ("registered", "", "", "2026-09-07")
+    assert _one(results, "director", P1) == ("free", "", "", "")
+
+
+def test_an_empty_store_answers_free(compute):
+    assert _one(compute(), "director", P1) == ("free", "", "", "")
+
+
+def test_a_date_only_lead_is_yours_since_its_date(upload, compute):
+    upload("leads", [{"reported_at": "2026-09-08", "kam": "王伟", "phone": P1}])
+    assert _one(compute(), "director", P1) == ("held", "王伟", "2026-09-08", "")

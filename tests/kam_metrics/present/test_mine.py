@@ -64,3 +64,16 @@ def test_my_statement_by_month(office):  # noqa: F811
     assert view.statement.values.tolist() == [
         ["2026-09", "¥2,000.00", "¥0.00", "¥1,009.00", "¥0.00", "¥991.00", "否"]
     ]
+
+
+def test_a_kam_with_no_assessed_week_gets_an_empty_page(office):  # noqa: F811
+    from kam_metrics.access.roles import KAM, Viewer
+
+    view = mine.view(office, Viewer(login="new", role=KAM, kam="新人"), "zh")
+    assert (view.week, view.pace.empty, view.weeks.empty, view.customers.empty, view.statement.empty) == (
+        None,
+        True,
+        True,
+        True,
+        True,
+    )
