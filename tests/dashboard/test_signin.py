@@ -118,6 +118,20 @@ def test_with_an_account_nothing_but_the_sign_in_form_is_served(sample_env):  # 
         at.switch_page("app_pages/upload.py")
 
 
+def test_the_sign_in_form_switches_to_english(sample_env):  # noqa: F811
+    _director()
+    at = _run()
+    at.radio(key="lang").set_value("en")
+    _run(at)
+    assert [x.value for x in at.title] == [t("auth.signin.title", "en")]
+    assert [x.label for x in at.text_input] == [t("auth.signin.login", "en"), t("auth.signin.password", "en")]
+    at.text_input(key="signin_login").input("boss")
+    at.text_input(key="signin_password").input("wrong password")
+    next(b for b in at.button if b.label == t("auth.signin.submit", "en")).click()
+    _run(at)
+    assert [e.value for e in at.error] == [md(accounts.AccessError("access.bad_credentials").message("en"))]
+
+
 def test_with_accounts_another_computer_gets_the_sign_in_form(sample_env, monkeypatch):  # noqa: F811
     _director()
     monkeypatch.setattr(auth, "client_ip", lambda: "192.168.1.20")
