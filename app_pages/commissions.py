@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from dashboard import sidebar, state, widgets
+from dashboard import nav, sidebar, state, widgets
 from dashboard.text import md
 from kam_metrics.present import commissions, downloads
 
+nav.guard("commissions")  # the navigation leaves it out for other roles; refused here too
 st.title(state.tr("ui.page.commissions"))
 sidebar.require_data()
 view = commissions.view(

@@ -5,11 +5,12 @@ import datetime as dt
 
 import streamlit as st
 
-from dashboard import rules_form, state
+from dashboard import nav, rules_form, state
 from dashboard.text import md
 from kam_metrics.ingest.rules_table import next_week_start
 from kam_metrics.present import format, rules
 
+nav.guard("rules")  # the navigation leaves it out for other roles; refused here too
 st.title(state.tr("ui.page.rules"))
 ruleset, file_error = state.current_rules()
 if file_error:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from dashboard import danger, sidebar, state, upload_worker, widgets
+from dashboard import danger, nav, sidebar, state, upload_worker, widgets
 from dashboard.text import md
 from kam_metrics.present import sample, upload
 
@@ -13,6 +13,7 @@ STYLE = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
 </style>"""
 
+nav.guard("upload")  # the navigation leaves it out for other roles; refused here too
 st.title(state.tr("ui.page.upload"))
 st.html(STYLE)
 store = state.store()
@@ -39,7 +40,7 @@ if new and state.sample_shown() and not st.session_state.get("_upload_keep_sampl
         if clear_col.button(
             state.tr("ux.sample.clear_then_upload"), key="upload_clear_sample", type="primary"
         ):
-            store.clear()
+            store.clear(viewer=state.viewer())
             state.forget_uploads()  # the session's earlier (sample) files are not stored again
             st.rerun()
         if keep_col.button(state.tr("ux.sample.keep_both"), key="upload_keep_sample"):
@@ -59,7 +60,7 @@ if new:
             def progress(fraction: float, sheet: str, i: int = i, name: str = f.name) -> None:
                 bar.progress(min((i + fraction) / len(new), 1.0), text=md(f"{name} · {sheet}"))
 
-            outcome = upload_worker.try_ingest(store, f.name, f.getvalue(), progress)
+            outcome = upload_worker.try_ingest(store, f.name, f.getvalue(), progress, viewer=state.viewer())
             outcome.batch = batch
             if outcome.result is not None:
                 after = upload.totals(state.results_for(rules))
@@ -102,7 +103,7 @@ def confirm_panel(origin: str) -> None:
         st.session_state.pop("upload_undo_confirm", None)
         try:
             with st.spinner(state.tr("ui.upload.undoing")):
-                store.undo(upload_id)
+                store.undo(upload_id, viewer=state.viewer())
             st.session_state["upload_flash"] = state.tr("ui.upload.undone", upload=f"#{upload_id}")
         except FileNotFoundError as e:
             st.session_state["upload_flash_error"] = str(e)

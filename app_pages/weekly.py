@@ -2,10 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, sidebar, state, widgets
+from dashboard import charts, nav, sidebar, state, widgets
 from dashboard.text import md
 from kam_metrics.present import weekly
 
+nav.guard("weekly")  # the navigation leaves it out for other roles; refused here too
 st.title(state.tr("ui.page.weekly"))
 sidebar.require_data()
 

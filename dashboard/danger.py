@@ -10,7 +10,7 @@ FLASH = "upload_flash"  # the upload page shows (and drops) this message on its 
 
 
 def _clear() -> None:
-    state.store().clear()
+    state.store().clear(viewer=state.viewer())
     state.forget_uploads()
 
 

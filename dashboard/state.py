@@ -82,16 +82,17 @@ def rules_in_force(ruleset: RuleSet, as_of: dt.date | None) -> Rules:
 
 def save_rules(ruleset: RuleSet, edited: Rules, current: Rules, effective_from: dt.date) -> None:
     """Store the form's edit as SPEC §6 says: the changed versionable keys as one new change from
-    ``effective_from``; week_start and excused_weeks (not versionable) replace the base's."""
+    ``effective_from``; week_start and excused_weeks (not versionable) replace the base's. Saved for the
+    signed-in viewer (its role is checked and the audit log names its login)."""
     from kam_metrics.present.rules import changed_values, with_base
 
     changed = changed_values(current, edited)
     base, versioned = with_base(ruleset, changed)
     s = store()
     if base is not None:
-        rules_table.set_rules(s, base, by="dashboard")
+        rules_table.set_rules(s, base, viewer=viewer())
     if versioned:
-        rules_table.add_change(s, effective_from, versioned, by="dashboard")
+        rules_table.add_change(s, effective_from, versioned, viewer=viewer())
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

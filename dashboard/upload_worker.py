@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from kam_metrics.access.roles import Viewer
 from kam_metrics.ingest.faults import StoreError
 from kam_metrics.ingest.reader import UnreadableFile
 from kam_metrics.ingest.store import IngestResult, Store
@@ -27,9 +28,11 @@ def ingest_bytes(
     data: bytes,
     progress: Callable[[float, str], None] | None = None,
     in_process_bytes: int = IN_PROCESS_BYTES,
+    viewer: Viewer | None = None,
 ) -> IngestResult:
     """Store one uploaded file (its bytes under its own ``name``, the display name; a CSV's name is its sheet
-    name). Raises UnreadableFile (nothing stored) and StoreError (read-only store, full disk).
+    name) for ``viewer`` (the audit log names its login). Raises UnreadableFile (nothing stored), StoreError
+    (read-only store, full disk) and roles.Refused (a viewer that may not upload).
 
     The bytes go to a short fixed file name in the store's temp folder (swept on the next open if a kill
     leaves it), so a name longer than the file system allows is still stored under its full name."""
@@ -39,8 +42,8 @@ def ingest_bytes(
         path = Path(tmp) / ("upload" + Path(name).suffix.lower()[:16])
         path.write_bytes(data)
         if len(data) < in_process_bytes:
-            return store.ingest(path, name=name, progress=progress)
-        return ingest_in_process(store, path, name, progress)
+            return store.ingest(path, name=name, progress=progress, viewer=viewer)
+        return ingest_in_process(store, path, name, progress, viewer=viewer)
 
 
 def try_ingest(
@@ -49,6 +52,7 @@ def try_ingest(
     data: bytes,
     progress: Callable[[float, str], None] | None = None,
     in_process_bytes: int = IN_PROCESS_BYTES,
+    viewer: Viewer | None = None,
 ) -> UploadOutcome:
     """ingest_bytes that turns an unreadable file into an outcome (the batch's other files are still stored); an
     unsupported type is refused before anything is read, and a repeat names the upload it repeats, exactly as
@@ -57,7 +61,7 @@ def try_ingest(
         return UploadOutcome(file=name, error_code="type")
     repeat = upload.earlier_upload(store.uploads(), upload.sha256(data))
     try:
-        result = ingest_bytes(store, name, data, progress, in_process_bytes)
+        result = ingest_bytes(store, name, data, progress, in_process_bytes, viewer)
         return UploadOutcome(file=name, result=result, repeat_of=repeat)
     except UnreadableFile as e:
         return UploadOutcome(file=name, error_code=e.code, error_values=dict(e.values))

@@ -62,8 +62,9 @@ def free_port() -> int:
 class Server:
     """``streamlit run app.py`` on a free port with its own store file and rules path."""
 
-    def __init__(self, folder: Path) -> None:
+    def __init__(self, folder: Path, address: str = "127.0.0.1") -> None:
         self.folder = folder
+        self.address = address  # 0.0.0.0: reachable from another computer too
         self.db = folder / "kam.duckdb"
         self.rules = folder / "rules.toml"
         self.port = free_port()
@@ -86,7 +87,7 @@ class Server:
                     "--server.port",
                     str(self.port),
                     "--server.address",
-                    "127.0.0.1",
+                    self.address,
                     "--server.fileWatcherType",
                     "none",
                     "--browser.gatherUsageStats",

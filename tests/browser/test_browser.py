@@ -15,7 +15,7 @@ from urllib.parse import parse_qs, urlparse
 
 import pytest
 
-from kam_metrics.access.roles import LOCAL
+from kam_metrics.access.roles import DIRECTOR, LOCAL, PAGES
 from kam_metrics.contract.rules import rules_from_dict
 from kam_metrics.engine import report
 from kam_metrics.i18n import column_label, t
@@ -298,7 +298,7 @@ def test_switching_to_english_shows_english_labels(page, sample_server, results)
     wait_idle(page)
     dataframe(page, "Missed streak")
 
-    pages = ("overview", "weekly", "attribution", "commissions", "upload", "rules")
+    pages = PAGES[DIRECTOR]  # local mode: the director's pages
     expect(sidebar.locator("[data-testid='stSidebarNavLink']")).to_have_text(
         [re.compile(re.escape(t(f"ui.page.{p}", "en")) + "$") for p in pages]
     )

@@ -1,0 +1,62 @@
+"""我的 My page (a KAM's home): this week so far against each quota with what is missing and the fine it would
+cost by the week's end, the last weeks with their verdicts, my customers, my statement by month and its download.
+
+Everything comes from kam_metrics.present.mine and .downloads, built for the signed-in KAM only."""
+
+import streamlit as st
+
+from dashboard import nav, sidebar, state
+from dashboard.text import md
+from kam_metrics.present import downloads, mine
+
+nav.guard("mine")
+st.title(state.tr("ui.page.mine"))
+sidebar.require_data()
+viewer, lang = state.viewer(), state.lang()
+results = state.results(team_filter=False)
+view = mine.view(results, viewer, lang)
+st.caption(md(" · ".join(x for x in (view.kam, view.team) if x)))
+
+if view.week is None:
+    st.info(state.tr("ui.empty.no_weeks"))
+else:
+    st.subheader(state.tr("auth.mine.week", week=view.week_label or view.week))
+    if view.in_progress:
+        st.caption(state.tr("auth.mine.in_progress", days=view.days_left))
+    else:
+        st.caption(state.tr("auth.mine.week_over"))
+    st.dataframe(view.pace, hide_index=True, key="mine_pace")
+    st.metric(
+        state.tr("auth.mine.fine_if_none" if view.in_progress else "auth.mine.fine"),
+        view.fine_if_none,
+        border=True,
+        width="content",
+    )
+
+st.subheader(state.tr("auth.mine.weeks"))
+if view.weeks.empty:
+    st.caption(state.tr("ui.none"))
+else:
+    st.dataframe(view.weeks, hide_index=True, key="mine_weeks")
+
+st.subheader(state.tr("auth.mine.customers"))
+if view.customers.empty:
+    st.caption(state.tr("ui.none"))
+else:
+    st.dataframe(view.customers, hide_index=True, key="mine_customers")
+
+st.subheader(state.tr("auth.mine.statement"))
+if view.statement.empty:
+    st.caption(state.tr("ui.none"))
+else:
+    st.dataframe(view.statement, hide_index=True, key="mine_statement")
+for item in downloads.downloads(results, viewer, lang):
+    st.download_button(
+        md(item.label),
+        data=item.build,
+        file_name=item.file_name,
+        mime=item.mime,
+        key=f"mine_download_{item.key}",
+        on_click="ignore",
+        icon=":material/download:",
+    )
