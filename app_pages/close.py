@@ -3,7 +3,7 @@ with their reasons, the list of closes, and the director's reopening of the late
 
 import streamlit as st
 
-from dashboard import sidebar, state
+from dashboard import nav, sidebar, state
 from dashboard.text import md
 from kam_metrics.access import roles
 from kam_metrics.ingest.closes import CloseRefused
@@ -11,11 +11,9 @@ from kam_metrics.present import closing
 
 FLASH = "_close_flash"
 
+nav.guard("close")  # the navigation leaves it out for other roles; refused here too
 viewer = state.viewer()
 st.title(state.tr("ui.page.close"))
-if "close" not in viewer.pages:
-    st.error(state.tr("ui.disputes.refused"))
-    st.stop()
 sidebar.require_data()
 
 store = state.store()

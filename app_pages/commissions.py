@@ -55,7 +55,7 @@ st.subheader(state.tr("ui.comm.downloads"))
 full = state.results(team_filter=False)
 kam, lang = view.kam, state.lang()
 # Only the downloads the viewer may have (present.downloads): a button for one they may not is never built.
-offered = {d.key: d for d in downloads.downloads(full, state.viewer(), lang, kam=kam)}
+offered = {d.key: d for d in downloads.downloads(full, state.viewer(), lang, kam=kam, month=view.month)}
 d1, d2 = st.columns(2)
 if "all" in offered:
     d1.download_button(
@@ -89,3 +89,17 @@ d2.download_button(
     disabled=one is None,
     help=None if one else state.tr("ui.comm.pick_kam"),
 )
+
+# The printable 结算单 (SPEC §9) of the chosen month: the picked KAM's, and every KAM's as one PDF.
+pdfs = [offered[k] for k in ("pdf_kam", "pdf_month") if k in offered]
+if pdfs:  # a month and a KAM with a statement row then (the KAM workbook's button says to pick one)
+    for col, d in zip(st.columns(2), pdfs, strict=False):
+        col.download_button(
+            md(d.label),
+            data=d.build,
+            file_name=d.file_name,
+            mime=d.mime,
+            key=f"download_{d.key}",
+            on_click="ignore",
+            icon=":material/picture_as_pdf:",
+        )

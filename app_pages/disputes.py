@@ -3,7 +3,7 @@ customer's story and the what-if, adjudicates any row directly and keeps the adj
 
 import streamlit as st
 
-from dashboard import sidebar, state
+from dashboard import nav, sidebar, state
 from dashboard.text import md
 from kam_metrics.access import roles
 from kam_metrics.ingest.decisions import ORPHANED, DecisionError
@@ -11,11 +11,9 @@ from kam_metrics.present import disputes
 
 FLASH = "_disputes_flash"
 
+nav.guard("disputes")  # the navigation leaves it out for other roles; refused here too
 viewer = state.viewer()
 st.title(state.tr("ui.page.disputes"))
-if "disputes" not in viewer.pages:
-    st.error(state.tr("ui.disputes.refused"))
-    st.stop()
 sidebar.require_data()
 
 store = state.store()

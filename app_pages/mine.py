@@ -50,7 +50,13 @@ if view.statement.empty:
     st.caption(state.tr("ui.none"))
 else:
     st.dataframe(view.statement, hide_index=True, key="mine_statement")
-for item in downloads.downloads(results, viewer, lang):
+own_months = sorted({str(m) for m in results.statement.loc[results.statement["kam"] == viewer.kam, "month"]})
+month = None
+if own_months:  # the printable 结算单 of one month (SPEC §9), the latest by default
+    month = st.selectbox(
+        state.tr("ui.col.month"), own_months, index=len(own_months) - 1, key="mine_pdf_month"
+    )
+for item in downloads.downloads(results, viewer, lang, month=month):
     st.download_button(
         md(item.label),
         data=item.build,
@@ -58,5 +64,5 @@ for item in downloads.downloads(results, viewer, lang):
         mime=item.mime,
         key=f"mine_download_{item.key}",
         on_click="ignore",
-        icon=":material/download:",
+        icon=":material/picture_as_pdf:" if item.mime == downloads.PDF else ":material/download:",
     )

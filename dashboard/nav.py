@@ -20,6 +20,8 @@ ICONS = {
     "weekly": "calendar_month",
     "attribution": "person_search",
     "commissions": "payments",
+    "disputes": "gavel",
+    "close": "event_available",
     "check": "travel_explore",
     "upload": "upload_file",
     "rules": "tune",
@@ -39,7 +41,7 @@ def pages_for(viewer: Viewer) -> list[st.Page]:
     shown = [
         st.Page(
             _file(name),
-            title=state.tr(f"ui.page.{name}"),
+            title=_title(name, viewer),
             icon=f":material/{ICONS[name]}:",
             **({"default": True} if i == 0 else {"url_path": name}),
         )
@@ -56,6 +58,17 @@ def pages_for(viewer: Viewer) -> list[st.Page]:
         if name not in own
     ]
     return shown + hidden
+
+
+def _title(name: str, viewer: Viewer) -> str:
+    """A page's menu title; the disputes page carries its open count (the director's queue, or one's own filings)."""
+    title = state.tr(f"ui.page.{name}")
+    if name == "disputes" and state.has_data():
+        from kam_metrics.present import disputes
+
+        if count := disputes.open_count(state.store(), viewer):
+            title = f"{title} ({count})"
+    return title
 
 
 def gate(body: Callable[[], None], title: str) -> list[st.Page]:

@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import collections
 import dataclasses
+import json
 import threading
 import weakref
 
 import pandas as pd
 
 from kam_metrics.access.roles import KAM, TEAM_LEAD, Viewer
+from kam_metrics.contract.text import OTHER_KAM_MARK
 from kam_metrics.engine.report import Results
 
 # What a scoped claim_kam says instead of a name outside the viewer's set; present/ shows it as the word
 # scope.other_kam (另一位大客户经理); printable, so if it ever reached a cell it would say what it is.
-OTHER_KAM = "⟨other KAM⟩"
+OTHER_KAM = OTHER_KAM_MARK
 
 _BY_KAM = ("summary", "weekly", "statement", "commissions", "leads", "visits", "units", "adjustments")
 _CACHE_SIZE = 32
@@ -86,6 +88,11 @@ def _cut(results: Results, names: set[str]) -> Results:
             frame = frame.copy()
             frame["claim_kam"] = claim.where(~other, OTHER_KAM)
             frames[name] = frame
+    adjustments = frames["adjustments"]
+    if len(adjustments):  # an adjustment's reason may name the KAM a deal moved to (close.why.credit_moved)
+        adjustments = adjustments.copy()
+        adjustments["reason"] = [_reason_within(r, names) for r in adjustments["reason"]]
+        frames["adjustments"] = adjustments
     phones = (
         set(frames["leads"]["phone"]) | set(frames["visits"]["phone"]) | set(frames["commissions"]["phone"])
     )
@@ -100,6 +107,18 @@ def _cut(results: Results, names: set[str]) -> Results:
         adjudications=keep(results.adjudications),
         **frames,
     )
+
+
+def _reason_within(reason: object, names: set[str]) -> object:
+    """A stored adjustment reason (JSON) with a KAM named outside ``names`` replaced by OTHER_KAM."""
+    if not isinstance(reason, str) or not reason.startswith("{"):
+        return reason
+    parsed = json.loads(reason)
+    values = parsed.get("values") or {}
+    if values.get("other") not in (None, "", OTHER_KAM) and values["other"] not in names:
+        values["other"] = OTHER_KAM
+        return json.dumps(parsed, ensure_ascii=False)
+    return reason
 
 
 def own_phones(results: Results, viewer: Viewer) -> frozenset[str]:

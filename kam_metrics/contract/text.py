@@ -35,3 +35,8 @@ BLANK_CELL_RE2 = f"^[\\s\\p{{Z}}\\x{{85}}{char_class(INVISIBLE)}]*$"
 HONORIFICS = ("先生", "女士", "小姐", "总", "老师", "经理")
 # SPEC §2: deal status words meaning the deal was cancelled (退房); compared case-folded.
 CANCELLED_WORDS = ("退房", "已退房", "取消", "cancelled")
+
+
+# What a viewer's results say instead of a KAM name outside what the viewer may see (access.scope); the words
+# show it as scope.other_kam (另一位大客户经理); printable, so if it ever reached a cell it would say what it is.
+OTHER_KAM_MARK = "⟨other KAM⟩"

@@ -9,6 +9,7 @@ from decimal import Decimal
 import pandas as pd
 import pyarrow as pa
 
+from kam_metrics.contract.text import OTHER_KAM_MARK
 from kam_metrics.engine.close import ZERO, Frozen, deal_ref, week_first_day
 from kam_metrics.i18n import t
 
@@ -176,6 +177,8 @@ def describe(reason: str, lang: str) -> str:
         values["reason"] = t(f"reason.{values['reason']}", lang)
     if "type" in values:
         values["type"] = t(f"type.{values['type']}", lang)
+    if values.get("other") == OTHER_KAM_MARK:  # scoped for a viewer who may not see that KAM (access.scope)
+        values["other"] = t("scope.other_kam", lang)
     why = t(f"close.why.{r['why']}", lang, **values)
     paid, now = (f"{Decimal(r[k]):,.2f}" for k in ("paid", "now"))
     if r.get("cause"):

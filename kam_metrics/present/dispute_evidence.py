@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pandas as pd
 
+from kam_metrics.access.roles import LOCAL
 from kam_metrics.engine import story, what_if
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
@@ -41,7 +42,8 @@ def evidence(results: Results, store: Store, kind: str, row: dict, lang: str) ->
         ]  # fmt: skip
         return shown(found, EVIDENCE, lang)
     phone = text(row["phone"])
-    told = customer_story(results, phone, lang)  # the customer page's story, in its order
+    # the customer page's story, in its order, whole: the evidence is built for the director only
+    told = customer_story(results, LOCAL, phone, lang)
     events = story.customer_events(results, phone)
     sheets, holders, marks = {}, {}, {}
     reasons = reasons_of(results)
@@ -75,7 +77,7 @@ def evidence(results: Results, store: Store, kind: str, row: dict, lang: str) ->
 
 def claim_now(results: Results, kind: str, row: dict, lang: str) -> str:
     """Who holds the claim on the row's phone now (empty for a unit)."""
-    return "" if kind == "unit" else claim_text(results, text(row["phone"]), lang)
+    return "" if kind == "unit" else claim_text(results, LOCAL, text(row["phone"]), lang)
 
 
 def _totals(results: Results) -> dict[str, dict]:

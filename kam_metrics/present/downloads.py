@@ -22,6 +22,7 @@ from kam_metrics.i18n import t
 from kam_metrics.present.format import day
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+PDF = "application/pdf"
 # The row sheets a statement workbook leaves empty: a statement is money, weeks and deal lines.
 ROW_SHEETS = ("leads", "visits", "units", "rejected", "warnings")
 
@@ -73,10 +74,13 @@ def statement_results(results: Results, viewer: Viewer) -> Results:
     )
 
 
-def downloads(results: Results, viewer: Viewer, lang: str, kam: str | None = None) -> list[Download]:
+def downloads(
+    results: Results, viewer: Viewer, lang: str, kam: str | None = None, month: str | None = None
+) -> list[Download]:
     """What ``viewer`` may download, in the order a page offers them. ``kam``: the KAM picked on the page
     (director, finance, team lead: that KAM's per-KAM workbook when they may see the KAM); a KAM always gets
-    their own statement."""
+    their own statement. With a ``month`` (YYYY-MM), the printable 结算单 (SPEC §9) of that KAM and month, and
+    for director, finance and team lead every KAM of the month they may see as one PDF."""
     date = day(results.as_of)
     out: list[Download] = []
     if viewer.may("download_all"):
@@ -117,6 +121,41 @@ def downloads(results: Results, viewer: Viewer, lang: str, kam: str | None = Non
                 t("ui.comm.file_kam", lang, kam=kam, date=date),
                 XLSX,
                 build,
+            )
+        )
+    if month:
+        out.extend(_statement_pdfs(results, viewer, lang, kam, month, names))
+    return out
+
+
+def _statement_pdfs(
+    results: Results, viewer: Viewer, lang: str, kam: str | None, month: str, names: set[str] | None
+) -> list[Download]:
+    """The 结算单 PDFs of ``month``: of ``kam`` when it has a statement row then, and of every KAM of the month."""
+    # late: fpdf2 and the font are needed only when a PDF is offered
+    from kam_metrics.export import statement_pdf
+
+    scoped = scope(results, viewer)
+    statement = scoped.statement[scoped.statement["month"] == month]
+    out = []
+    if kam and (names is None or kam in names) and kam in set(statement["kam"]):
+        out.append(
+            Download(
+                "pdf_kam",
+                t("scope.download.pdf_kam", lang, kam=kam, month=month),
+                t("scope.download.file_pdf_kam", lang, kam=kam, month=month),
+                PDF,
+                lambda: statement_pdf.statement_pdf(scoped, kam, month, lang),
+            )
+        )
+    if viewer.role != KAM and len(statement):
+        out.append(
+            Download(
+                "pdf_month",
+                t("scope.download.pdf_month", lang, month=month),
+                t("scope.download.file_pdf_month", lang, month=month),
+                PDF,
+                lambda: statement_pdf.month_pdf(scoped, month, lang),
             )
         )
     return out

@@ -56,4 +56,16 @@ def test_smoke_the_commissions_page_on_the_sample_masks_phones_and_offers_both_w
     at = open_page("commissions")
     assert set(metrics(at)) == {"佣金", "追回", "罚款", "净额"}
     assert not FULL_PHONE.search(shown_text(at))
-    assert len(at.get("download_button")) == 2
+    # the full workbook, the picked KAM's workbook (none picked yet) and the month's 结算单 of every KAM
+    keys = [b.key for b in at.get("download_button")]
+    assert keys == ["download_all", "download_kam", "download_pdf_month"]
+
+
+def test_a_picked_kam_and_month_offer_that_kams_statement_pdf(sample_env):
+    at = open_page("commissions")
+    month = at.selectbox(key="month").value
+    kam = next(k for k in at.selectbox(key="kam").options if k != at.selectbox(key="kam").options[0])
+    at.selectbox(key="kam").select(kam).run()
+    keys = [b.key for b in at.get("download_button")]
+    assert keys == ["download_all", "download_kam", "download_pdf_kam", "download_pdf_month"]
+    assert at.get("download_button")[2].proto.label.replace("\\", "") == f"下载结算单 PDF（{kam}，{month}）"

@@ -4,10 +4,7 @@ closed, changed by a later upload, adjusted in the next month and reopened."""
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 
 import pandas as pd
 import pytest
@@ -18,7 +15,6 @@ from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import disputes, format, sample
 from tests.browser.support import (
-    ROOT,
     SLOW,
     VIEWPORT,
     Server,
@@ -30,23 +26,7 @@ from tests.browser.support import (
 from tests.helpers import write_csv
 
 pytestmark = pytest.mark.browser
-NAV_APP = "tests/nav/app.py"  # app.py with the disputes and close pages in its navigation (see that file)
 WANG = Viewer(login="wang", role="kam", kam="王伟")
-
-
-class NavServer(Server):
-    """Server running tests/nav/app.py (app.py plus the pages its navigation does not list yet)."""
-
-    def start(self) -> NavServer:
-        env = os.environ | {"KAM_DB": str(self.db), "KAM_RULES": str(self.rules)}
-        with open(self.log, "wb") as log:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-m", "streamlit", "run", NAV_APP, "--server.headless", "true",
-                 "--server.port", str(self.port), "--server.address", "127.0.0.1",
-                 "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
-        return self
 
 
 @pytest.fixture(scope="module")
@@ -69,8 +49,8 @@ def page(browser):
     ctx.close()
 
 
-def serve(folder, db) -> NavServer:
-    server = NavServer(folder)
+def serve(folder, db) -> Server:
+    server = Server(folder)
     shutil.copy(db, server.db)
     return server
 
@@ -126,7 +106,7 @@ def test_the_director_decides_a_kams_disputes_and_adjudicates_a_visit_directly(
     store.cursor().execute("CHECKPOINT")
     store.close()
 
-    server = NavServer(folder).start().wait_ready()
+    server = Server(folder).start().wait_ready()
     try:
         assert batches(page, server, "王伟", rejected_week) == counts[rejected_week]
         open_page(page, server, "/disputes")
