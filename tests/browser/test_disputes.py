@@ -222,3 +222,85 @@ def test_a_closed_month_keeps_its_figures_and_the_next_month_shows_the_adjustmen
         assert closes[0][t("close.col.state", "zh")].endswith("由 local 重新打开：补录案场登记后重新核对")
     finally:
         server.stop()
+
+
+def test_a_signed_in_kam_files_the_director_accepts_and_the_week_statement_and_audit_log_change(
+    browser, sample_store, tmp_path
+):
+    # Sign-in on: the KAM 王伟 files on a refused visit of his in the browser, the director accepts it in the
+    # browser; the engine on the stored data then counts the visit, and the audit log names both logins.
+    from kam_metrics.access import accounts, audit
+    from kam_metrics.access.roles import LOCAL
+    from kam_metrics.ingest import decisions
+    from tests.browser.test_roles import _sign_in
+
+    folder = tmp_path / "server"
+    folder.mkdir()
+    shutil.copy(sample_store, folder / "kam.duckdb")
+    store = Store(folder / "kam.duckdb")
+    accounts.add(store, "boss", "sample password 1", "director", name="张总", viewer=LOCAL)
+    director = accounts.viewer_of(accounts.find(store, "boss"))
+    accounts.add(store, "wang", "sample password 1", "kam", name="王伟", kam="王伟", viewer=director)
+    before = report.compute(store)
+    store.cursor().execute("CHECKPOINT")
+    store.close()
+
+    server = Server(folder).start().wait_ready()
+    contexts = []
+    try:
+
+        def signed_in(login: str):
+            ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+            ctx.set_default_timeout(SLOW)
+            contexts.append(ctx)
+            page = ctx.new_page()
+            _sign_in(page, server, login, path="/disputes")
+            page.get_by_role("heading", name=t("ui.page.disputes", "zh")).first.wait_for()
+            wait_idle(page)
+            return page
+
+        kam = signed_in("wang")
+        kam.locator(".st-key-file_note textarea").fill("客户是我带来的首访")
+        kam.get_by_role("button", name=t("ui.disputes.submit", "zh")).click()
+        kam.get_by_text(t("ui.disputes.filed", "zh", id=1)).wait_for()
+        wait_idle(kam)
+        screenshot(kam, "dispute_filed")
+
+        boss = signed_in("boss")
+        boss.get_by_text(t("ui.disputes.queue", "zh", n=1)).wait_for()
+        boss.locator(".st-key-decide_reason input").fill("核实为首访")
+        boss.get_by_role("button", name=t("ui.disputes.accept", "zh")).click()
+        boss.get_by_text(t("ui.disputes.accepted", "zh", id=1, adjudication=1)).wait_for()
+        wait_idle(boss)
+    finally:
+        for ctx in contexts:
+            ctx.close()
+        server.stop()
+
+    store = Store(folder / "kam.duckdb")
+    try:
+        (filed,) = decisions.disputes(store).to_dict("records")
+        assert (filed["kind"], filed["kam"], filed["filed_by"], filed["state"], filed["decided_by"]) == (
+            "visit", "王伟", "wang", "accepted", "boss",
+        )  # fmt: skip
+        after = report.compute(store)
+        log = audit.entries(store)
+    finally:
+        store.close()
+    # The visit now counts in its week: one more batch for 王伟 there, and the week's fine is 10 less when the
+    # week was short of batches (SPEC §4: 10 per missing batch).
+    at = pd.Timestamp(filed["row_at"])
+    week_start = (at.normalize() - pd.Timedelta(days=at.weekday())).date()
+
+    def week_of(res):
+        w = res.weekly[
+            (res.weekly["kam"] == "王伟") & (res.weekly["week_start"].map(pd.Timestamp).dt.date == week_start)
+        ]
+        return int(w["batches"].iloc[0]), w["fine"].iloc[0], bool(w["in_progress"].iloc[0])
+
+    (b0, fine0, in_progress), (b1, fine1, _) = week_of(before), week_of(after)
+    assert b1 == b0 + 1
+    short = before.rules.targets.batches - b0 > 0
+    assert fine1 == fine0 - (10 if short and not in_progress else 0)
+    kinds = [(r["login"], r["action"]) for r in log.to_dict("records") if r["action"].startswith("dispute")]
+    assert kinds == [("wang", "dispute_file"), ("boss", "dispute_accept")]
