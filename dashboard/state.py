@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import os
 import tempfile
+import threading
 from pathlib import Path
 
 import streamlit as st
@@ -21,7 +22,7 @@ from kam_metrics.export.template import write_template
 from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest import rules_table
 from kam_metrics.ingest.store import Store, default_db_path
-from kam_metrics.present import common, sample
+from kam_metrics.present import check, common, sample
 
 ALL = "*"  # the team filter's "everyone"
 DEFAULT_RULES = Path("data") / "rules.toml"
@@ -98,7 +99,10 @@ def save_rules(ruleset: RuleSet, edited: Rules, current: Rules, effective_from: 
 @st.cache_resource(show_spinner=False, max_entries=16)
 def _results(db: str, version: int, rules_toml: str, as_of: dt.date | None) -> Results:
     # version is part of the key only: an upload, undo or clear changes it and so recomputes.
-    return report.compute(_store(db), parse_ruleset_text(rules_toml), as_of)
+    res = report.compute(_store(db), parse_ruleset_text(rules_toml), as_of)
+    # 查重's phone index takes seconds at 1M leads: build it now in the background, not at the first check.
+    threading.Thread(target=check.index, args=(res,), name="check-index", daemon=True).start()
+    return res
 
 
 def results_for(rules: Rules | RuleSet, as_of: dt.date | None = None) -> Results:
