@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
 from kam_metrics.commands import audit as audit_command
 from kam_metrics.commands import close as close_commands
 from kam_metrics.commands import decisions as decisions_commands
+from kam_metrics.commands import iso_date
 from kam_metrics.commands import rules as rules_command
 from kam_metrics.commands import statement as statement_command
 from kam_metrics.commands import users as user_commands
@@ -18,13 +18,6 @@ from kam_metrics.i18n import DEFAULT_LANG, LANGS, t
 from kam_metrics.ingest.faults import StoreError
 from kam_metrics.ingest.reader import UnreadableFile
 from kam_metrics.ingest.store import default_db_path
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -45,7 +38,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rules", type=Path, default=None, help="rules file (TOML) for this run instead of the stored rules"
     )
     p.add_argument(
-        "--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
+        "--as-of", type=iso_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
     )
     p.add_argument("--lang", choices=LANGS, default=None, dest="report_lang")
     p.add_argument("--out", type=Path, required=True)

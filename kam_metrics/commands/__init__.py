@@ -5,11 +5,21 @@ The helpers below are what every area shares: who acts, one line per problem, an
 
 from __future__ import annotations
 
+import argparse
+import datetime as dt
 import getpass
 import sys
 from collections.abc import Callable
 
 from kam_metrics.i18n import t
+
+
+def iso_date(text: str) -> dt.date:
+    """An argparse type: a YYYY-MM-DD date (argparse prints the error as one line)."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def by() -> str:

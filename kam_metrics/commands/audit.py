@@ -3,19 +3,10 @@ printed, or written as a workbook."""
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 from pathlib import Path
 
-from kam_metrics.commands import fail, one_line, open_store
+from kam_metrics.commands import fail, iso_date, one_line, open_store
 from kam_metrics.i18n import t
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_parsers(sub) -> None:
@@ -24,8 +15,8 @@ def add_parsers(sub) -> None:
     p.add_argument("--out", type=Path, default=None, help="FILE.xlsx to write instead of printing")
     p.add_argument("--login", default=None, help="only this login's entries")
     p.add_argument("--action", default=None, help="only this action (e.g. upload, sign_in_failed)")
-    p.add_argument("--since", type=_date, default=None, help="YYYY-MM-DD, included")
-    p.add_argument("--until", type=_date, default=None, help="YYYY-MM-DD, included")
+    p.add_argument("--since", type=iso_date, default=None, help="YYYY-MM-DD, included")
+    p.add_argument("--until", type=iso_date, default=None, help="YYYY-MM-DD, included")
 
 
 def run(args, lang: str) -> int | None:

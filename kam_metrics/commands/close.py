@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
-import datetime as dt
 import sys
 from pathlib import Path
 
-from kam_metrics.commands import by, run_on_store
+from kam_metrics.commands import by, iso_date, run_on_store
 from kam_metrics.i18n import t
 
 COMMANDS = ("close", "reopen", "closes")
-
-
-def _date(text: str) -> dt.date:
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
 def add_parsers(sub) -> None:
@@ -26,7 +17,7 @@ def add_parsers(sub) -> None:
     p.add_argument("--month", required=True, help="YYYY-MM")
     p.add_argument("--rules", type=Path, default=None, help="rules file (TOML) to compute the month with")
     p.add_argument(
-        "--as-of", type=_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
+        "--as-of", type=iso_date, default=None, help="YYYY-MM-DD (default: the latest date in the data)"
     )
 
     p = sub.add_parser("reopen", help="reopen the latest closed month, with a reason")
