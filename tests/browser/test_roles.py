@@ -206,7 +206,7 @@ def test_a_kam_sees_and_downloads_only_their_own_rows_and_is_refused_other_pages
     assert not names and not phones, f"statement leaks {names} {sorted(phones)[:5]}"
 
     # 查重 of another KAM's customer: held, never named.
-    page.locator("[data-testid='stSidebarNavLink']").nth(1).click()
+    page.locator("[data-testid='stSidebarNavLink']").filter(has_text=t("ui.page.check", "zh")).click()
     _settle(page)
     page.get_by_label(t("auth.check.label", "zh")).fill(facts["held_by_other"])
     page.keyboard.press("Enter")
