@@ -108,17 +108,8 @@ if view.may_file and not view.may_decide:
             asked, asked_kam = outcome(row.kind, "file")
             note = st.text_area(state.tr("ui.disputes.note"), key="file_note")
             if st.form_submit_button(state.tr("ui.disputes.submit"), type="primary"):
-                act_and_flash(
-                    "ui.disputes.filed",
-                    disputes.file_dispute,
-                    store,
-                    res,
-                    viewer,
-                    row,
-                    asked,
-                    note,
-                    asked_kam,
-                )
+                act_and_flash("ui.disputes.filed", disputes.file_dispute,
+                              store, res, viewer, row, asked, note, asked_kam)  # fmt: skip
     st.subheader(state.tr("ui.disputes.mine"))
     if view.table.empty:
         st.caption(state.tr("ui.disputes.none"))
@@ -200,16 +191,8 @@ if view.may_adjudicate:
                 if not reason.strip():
                     st.error(state.tr("ui.disputes.reason_required"))
                 else:
-                    act_and_flash(
-                        "ui.disputes.adjudicated",
-                        disputes.adjudicate,
-                        store,
-                        viewer,
-                        row,
-                        verdict,
-                        reason,
-                        vkam,
-                    )
+                    act_and_flash("ui.disputes.adjudicated", disputes.adjudicate,
+                                  store, viewer, row, verdict, reason, vkam)  # fmt: skip
 
 # -- the adjudications in force ------------------------------------------------------------------------------------
 st.subheader(state.tr("ui.disputes.adjudications"))
