@@ -84,22 +84,19 @@ with create:
         elif role == KAM:
             kam = st.text_input(state.tr("auth.field.kam"), key="acct_kam")
             st.caption(md(state.tr("auth.accounts.known", names=state.tr("auth.list_sep").join(kams) or "—")))
-        left, right = st.columns(2)
-        password = left.text_input(state.tr("auth.field.password"), type="password", key="acct_password")
-        again = right.text_input(state.tr("auth.field.again"), type="password", key="acct_again")
+        password, again = signin.new_password(
+            state.tr("auth.field.password"), "acct_password", "acct_again", side_by_side=True
+        )
         submitted = st.form_submit_button(state.tr("auth.accounts.create_submit"), type="primary")
-    if submitted:
-        if password != again:
-            st.error(state.tr("auth.password.mismatch"))
+    if submitted and signin.same_password(password, again):
+        try:
+            warnings = accounts.add(
+                store, login.strip(), password, role, name=name.strip(), team=team, kam=kam, viewer=viewer
+            )
+        except accounts.AccessError as error:
+            st.error(md(error.message(lang)))
         else:
-            try:
-                warnings = accounts.add(
-                    store, login.strip(), password, role, name=name.strip(), team=team, kam=kam, viewer=viewer
-                )
-            except accounts.AccessError as error:
-                st.error(md(error.message(lang)))
-            else:
-                _done(state.tr("auth.accounts.created_ok", login=login.strip()), warnings)
+            _done(state.tr("auth.accounts.created_ok", login=login.strip()), warnings)
 
 logins = [a.login for a in listed]
 with reset:
@@ -108,20 +105,17 @@ with reset:
     else:
         with st.form("acct_reset", enter_to_submit=False):
             who = st.selectbox(state.tr("auth.field.login"), logins, key="acct_reset_login")
-            left, right = st.columns(2)
-            password = left.text_input(state.tr("auth.passwd.new"), type="password", key="acct_reset_pw")
-            again = right.text_input(state.tr("auth.field.again"), type="password", key="acct_reset_again")
+            password, again = signin.new_password(
+                state.tr("auth.passwd.new"), "acct_reset_pw", "acct_reset_again", side_by_side=True
+            )
             submitted = st.form_submit_button(state.tr("auth.accounts.reset_submit"), type="primary")
-        if submitted:
-            if password != again:
-                st.error(state.tr("auth.password.mismatch"))
+        if submitted and signin.same_password(password, again):
+            try:
+                accounts.reset_password(store, who, password, viewer=viewer)
+            except accounts.AccessError as error:
+                st.error(md(error.message(lang)))
             else:
-                try:
-                    accounts.reset_password(store, who, password, viewer=viewer)
-                except accounts.AccessError as error:
-                    st.error(md(error.message(lang)))
-                else:
-                    _done(state.tr("auth.accounts.reset_ok", login=who))
+                _done(state.tr("auth.accounts.reset_ok", login=who))
 
 with switch:
     if not logins:

@@ -3,9 +3,8 @@ with their reasons, the list of closes, and the director's reopening of the late
 
 import streamlit as st
 
-from dashboard import nav, sidebar, state
+from dashboard import actions, nav, sidebar, state
 from dashboard.text import md
-from kam_metrics.access import roles
 from kam_metrics.ingest.closes import CloseRefused
 from kam_metrics.present import closing
 
@@ -23,18 +22,10 @@ res = state.results_for(state.current_rules()[0])
 
 
 def act(action, *args) -> tuple[bool, object]:
-    try:
-        return True, action(*args)
-    except CloseRefused as e:
-        st.error(md(e.message(lang)))
-    except roles.Refused:
-        st.error(state.tr("ui.disputes.refused"))
-    return False, None
+    return actions.attempt(CloseRefused, action, *args)
 
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(md(flash))
+actions.show(FLASH)
 
 st.caption(state.tr("ui.close.title_hint"))
 view = closing.view(res, viewer, lang, store=store, month=st.session_state.get("close_month"))
@@ -83,10 +74,12 @@ if not chosen.closed and view.may_close:
     ):
         ok, made = act(closing.close, store, viewer, chosen.month)
         if ok:
-            st.session_state[FLASH] = state.tr(
-                "ui.close.done", month=chosen.month, items=made["items"], adjustments=made["adjustments"]
+            actions.done(
+                FLASH,
+                state.tr(
+                    "ui.close.done", month=chosen.month, items=made["items"], adjustments=made["adjustments"]
+                ),
             )
-            st.rerun()
 
 if view.may_reopen:
     with st.form("reopen_form", clear_on_submit=True):
@@ -95,8 +88,7 @@ if view.may_reopen:
         if st.form_submit_button(state.tr("ui.close.reopen", month=view.latest)):
             ok, _ = act(closing.reopen, store, viewer, view.latest, reason)
             if ok:
-                st.session_state[FLASH] = state.tr("ui.close.reopened", month=view.latest)
-                st.rerun()
+                actions.done(FLASH, state.tr("ui.close.reopened", month=view.latest))
 
 st.subheader(state.tr("ui.close.closes"))
 if view.closes.empty:

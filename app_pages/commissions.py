@@ -58,25 +58,9 @@ kam, lang = view.kam, state.lang()
 offered = {d.key: d for d in downloads.downloads(full, state.viewer(), lang, kam=kam, month=view.month)}
 d1, d2 = st.columns(2)
 if "all" in offered:
-    d1.download_button(
-        offered["all"].label,
-        data=offered["all"].build,
-        file_name=offered["all"].file_name,
-        mime=offered["all"].mime,
-        key="download_all",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    widgets.download(offered["all"], key="download_all", container=d1)
 elif "team" in offered:
-    d1.download_button(
-        md(offered["team"].label),
-        data=offered["team"].build,
-        file_name=offered["team"].file_name,
-        mime=offered["team"].mime,
-        key="download_team",
-        on_click="ignore",
-        icon=":material/download:",
-    )
+    widgets.download(offered["team"], key="download_team", container=d1)
 one = offered.get("kam")
 d2.download_button(
     state.tr("ui.comm.download_kam", kam=md(kam)) if one else state.tr("ui.comm.download_kam_none"),
@@ -94,12 +78,4 @@ d2.download_button(
 pdfs = [offered[k] for k in ("pdf_kam", "pdf_month") if k in offered]
 if pdfs:  # a month and a KAM with a statement row then (the KAM workbook's button says to pick one)
     for col, d in zip(st.columns(2), pdfs, strict=False):
-        col.download_button(
-            md(d.label),
-            data=d.build,
-            file_name=d.file_name,
-            mime=d.mime,
-            key=f"download_{d.key}",
-            on_click="ignore",
-            icon=":material/picture_as_pdf:",
-        )
+        widgets.download(d, key=f"download_{d.key}", container=col)

@@ -3,9 +3,8 @@ customer's story and the what-if, adjudicates any row directly and keeps the adj
 
 import streamlit as st
 
-from dashboard import nav, sidebar, state
+from dashboard import actions, nav, sidebar, state
 from dashboard.text import md
-from kam_metrics.access import roles
 from kam_metrics.ingest.decisions import ORPHANED, DecisionError
 from kam_metrics.present import disputes
 
@@ -22,24 +21,19 @@ res = state.results(team_filter=False)  # scoped by the viewer inside the view: 
 
 
 def done(message: str, warning: str | None = None) -> None:
-    """Remember the outcome for the next run (the action's own run ends in st.rerun) and rerun."""
-    st.session_state[FLASH] = (
-        message,
-        state.tr("ui.disputes.orphaned_warning") if warning == ORPHANED else None,
-    )
-    st.rerun()
+    actions.done(FLASH, message, state.tr("ui.disputes.orphaned_warning") if warning == ORPHANED else None)
 
 
 def act(action, *args, **kwargs) -> tuple[bool, object]:
-    """Run one action: (True, its result), or (False, None) after showing why it was refused (a decision the
-    rules refuse or a role that may not) as a message on the page, not an error page."""
-    try:
-        return True, action(*args, **kwargs)
-    except DecisionError as e:
-        st.error(md(e.message(lang)))
-    except roles.Refused:
-        st.error(state.tr("ui.disputes.refused"))
-    return False, None
+    return actions.attempt(DecisionError, action, *args, **kwargs)
+
+
+def act_and_flash(word: str, action, *args) -> None:
+    """Run an action that makes one record and returns (its id, a warning or None); when made, flash ``word``
+    filled with the id, and the warning."""
+    ok, made = act(action, *args)
+    if ok:
+        done(state.tr(word, id=made[0]), made[1])
 
 
 def pick_row(prefix: str, refused_default: bool) -> disputes.Row | None:
@@ -99,11 +93,7 @@ def _whatif(db: str, version: int, kind: str, row: tuple, verdict: str, kam, lan
     return disputes.whatif(res, store, kind, dict(row), verdict, kam, language)
 
 
-flash = st.session_state.pop(FLASH, None)
-if flash:
-    st.success(md(flash[0]))
-    if flash[1]:
-        st.warning(flash[1])
+actions.show(FLASH)
 
 chosen_id = st.session_state.get("dsp_pick")
 view = disputes.view(res, viewer, lang, store=store, dispute=chosen_id)
@@ -118,9 +108,8 @@ if view.may_file and not view.may_decide:
             asked, asked_kam = outcome(row.kind, "file")
             note = st.text_area(state.tr("ui.disputes.note"), key="file_note")
             if st.form_submit_button(state.tr("ui.disputes.submit"), type="primary"):
-                ok, made = act(disputes.file_dispute, store, res, viewer, row, asked, note, asked_kam)
-                if ok:
-                    done(state.tr("ui.disputes.filed", id=made[0]), made[1])
+                act_and_flash("ui.disputes.filed", disputes.file_dispute,
+                              store, res, viewer, row, asked, note, asked_kam)  # fmt: skip
     st.subheader(state.tr("ui.disputes.mine"))
     if view.table.empty:
         st.caption(state.tr("ui.disputes.none"))
@@ -202,9 +191,8 @@ if view.may_adjudicate:
                 if not reason.strip():
                     st.error(state.tr("ui.disputes.reason_required"))
                 else:
-                    ok, made = act(disputes.adjudicate, store, viewer, row, verdict, reason, vkam)
-                    if ok:
-                        done(state.tr("ui.disputes.adjudicated", id=made[0]), made[1])
+                    act_and_flash("ui.disputes.adjudicated", disputes.adjudicate,
+                                  store, viewer, row, verdict, reason, vkam)  # fmt: skip
 
 # -- the adjudications in force ------------------------------------------------------------------------------------
 st.subheader(state.tr("ui.disputes.adjudications"))

@@ -5,7 +5,7 @@ Everything comes from kam_metrics.present.mine and .downloads, built for the sig
 
 import streamlit as st
 
-from dashboard import nav, sidebar, state
+from dashboard import nav, sidebar, state, widgets
 from dashboard.text import md
 from kam_metrics.present import downloads, mine
 
@@ -57,12 +57,4 @@ if own_months:  # the printable 结算单 of one month (SPEC §9), the latest by
         state.tr("ui.col.month"), own_months, index=len(own_months) - 1, key="mine_pdf_month"
     )
 for item in downloads.downloads(results, viewer, lang, month=month):
-    st.download_button(
-        md(item.label),
-        data=item.build,
-        file_name=item.file_name,
-        mime=item.mime,
-        key=f"mine_download_{item.key}",
-        on_click="ignore",
-        icon=":material/picture_as_pdf:" if item.mime == downloads.PDF else ":material/download:",
-    )
+    widgets.download(item, key=f"mine_download_{item.key}")

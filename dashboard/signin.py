@@ -95,19 +95,32 @@ def local_notice() -> None:
     _first_director()
 
 
+def new_password(label: str, key: str, again_key: str, side_by_side: bool = False) -> tuple[str, str]:
+    """A new password's field (``label``) and the field repeating it, stacked or side by side (inside a form):
+    the two values typed."""
+    first, second = st.columns(2) if side_by_side else (st, st)
+    password = first.text_input(label, type="password", key=key)
+    again = second.text_input(state.tr("auth.field.again"), type="password", key=again_key)
+    return password, again
+
+
+def same_password(password: str, again: str) -> bool:
+    """Whether the repeated password matches; when not, says so on the page."""
+    if password != again:
+        st.error(state.tr("auth.password.mismatch"))
+        return False
+    return True
+
+
 def _first_director() -> None:
     def body() -> None:
         st.caption(state.tr("auth.first.explain"))
         with st.form("first_director", enter_to_submit=False):
             login = st.text_input(state.tr("auth.field.login"), key="first_login")
             name = st.text_input(state.tr("auth.field.name"), key="first_name")
-            password = st.text_input(state.tr("auth.field.password"), type="password", key="first_password")
-            again = st.text_input(state.tr("auth.field.again"), type="password", key="first_again")
+            password, again = new_password(state.tr("auth.field.password"), "first_password", "first_again")
             submitted = st.form_submit_button(state.tr("auth.first.submit"), type="primary")
-        if not submitted:
-            return
-        if password != again:
-            st.error(state.tr("auth.password.mismatch"))
+        if not submitted or not same_password(password, again):
             return
         try:
             accounts.add(state.store(), login.strip(), password, DIRECTOR, name=name.strip(), viewer=LOCAL)
@@ -154,13 +167,9 @@ def _change_password() -> None:
     def body() -> None:
         with st.form("passwd", enter_to_submit=False):
             old = st.text_input(state.tr("auth.passwd.old"), type="password", key="passwd_old")
-            new = st.text_input(state.tr("auth.passwd.new"), type="password", key="passwd_new")
-            again = st.text_input(state.tr("auth.field.again"), type="password", key="passwd_again")
+            new, again = new_password(state.tr("auth.passwd.new"), "passwd_new", "passwd_again")
             submitted = st.form_submit_button(state.tr("auth.passwd.submit"), type="primary")
-        if not submitted:
-            return
-        if new != again:
-            st.error(state.tr("auth.password.mismatch"))
+        if not submitted or not same_password(new, again):
             return
         try:
             accounts.change_password(state.store(), state.viewer().login, old, new)

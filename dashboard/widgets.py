@@ -12,7 +12,9 @@ from pathlib import Path
 import streamlit as st
 
 from dashboard import state
+from dashboard.text import md
 from kam_metrics.i18n import LANGS, t
+from kam_metrics.present import downloads
 
 _WORDED = "_worded_widgets"  # keys of drawn widgets whose option labels are words (filled by the widgets)
 
@@ -173,3 +175,17 @@ def link_key() -> bytes:
     if env:
         return bytes.fromhex(env)
     return _link_key(str(Path(state.store().path).with_suffix(".linkkey")))
+
+
+def download(d: downloads.Download, key: str, container=st) -> None:
+    """The button of one download (present.downloads): its label shown as written, the bytes built only on a
+    click, a PDF icon for a PDF; the click does not rerun the page."""
+    container.download_button(
+        md(d.label),
+        data=d.build,
+        file_name=d.file_name,
+        mime=d.mime,
+        key=key,
+        on_click="ignore",
+        icon=":material/picture_as_pdf:" if d.mime == downloads.PDF else ":material/download:",
+    )

@@ -11,6 +11,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 
 from kam_metrics.access import audit
 from kam_metrics.access.roles import DIRECTOR, KAM, ROLES, TEAM_LEAD, Viewer
+from kam_metrics.contract.errors import CodedError
 from kam_metrics.i18n import t
 
 MIN_PASSWORD = 8
@@ -21,18 +22,14 @@ _HASHER = PasswordHasher()
 _COLUMNS = "login, name, role, team, kam, active, created_at"
 
 
-class AccessError(ValueError):
+class AccessError(CodedError, ValueError):
     """A refused account change or sign-in: ``code`` is its locale key (access.json), ``values`` fill it in."""
 
-    def __init__(self, code: str, **values: object) -> None:
-        self.code, self.values = code, values
-        super().__init__(self.message("en"))
-
-    def message(self, lang: str) -> str:
+    def worded(self, lang: str) -> dict[str, object]:
         shown = dict(self.values)
         if "role" in shown:
             shown["role"] = t(f"access.role.{shown['role']}", lang)
-        return t(self.code, lang, **shown)
+        return shown
 
 
 @dataclasses.dataclass(frozen=True)

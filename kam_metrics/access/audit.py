@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
-from decimal import Decimal
 
 import pandas as pd
 import xlsxwriter
@@ -59,12 +58,11 @@ def _now() -> dt.datetime:
     return dt.datetime.now().replace(microsecond=0)
 
 
-def _json_value(value):
+def json_value(value):
+    """A value json.dumps cannot write, as text: a date or timestamp in ISO form, anything else as str()."""
     if isinstance(value, (dt.date, pd.Timestamp)):
         return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
+    return str(value)  # a Decimal keeps its exact digits
 
 
 def record(cur, viewer_or_login: Viewer | str, action: str, target: str, details: dict, *, at=None) -> None:
@@ -73,7 +71,7 @@ def record(cur, viewer_or_login: Viewer | str, action: str, target: str, details
         raise ValueError(f"unknown audit action {action!r}")
     login = viewer_or_login.login if isinstance(viewer_or_login, Viewer) else str(viewer_or_login)
     entry_id = cur.execute("select coalesce(max(entry_id), 0) + 1 from audit_log").fetchall()[0][0]
-    text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=_json_value)
+    text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=json_value)
     cur.execute(
         'insert into audit_log (entry_id, "at", login, action, target, details) values (?, ?, ?, ?, ?, ?)',
         [entry_id, at or _now(), login, action, "" if target is None else str(target), text],

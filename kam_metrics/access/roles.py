@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import getpass
+import inspect
 
 DIRECTOR, FINANCE, TEAM_LEAD, KAM = "director", "finance", "team_lead", "kam"
 ROLES: tuple[str, ...] = (DIRECTOR, FINANCE, TEAM_LEAD, KAM)
@@ -123,3 +124,14 @@ def require_page(viewer: Viewer, page: str) -> None:
     """Raise Refused unless ``page`` is one of the viewer's pages."""
     if page not in viewer.pages:
         raise Refused(viewer, "page:" + page)
+
+
+def call_as(fn, *args, viewer: Viewer, **kwargs):
+    """Call a store function (ingest.decisions, ingest.closes) for ``viewer``: with ``viewer=`` where it takes
+    one, and ``by=viewer.login`` where ``by`` is still required."""
+    params = inspect.signature(fn).parameters
+    if "viewer" in params:
+        kwargs["viewer"] = viewer
+    if "by" in params and ("viewer" not in params or params["by"].default is inspect.Parameter.empty):
+        kwargs["by"] = viewer.login
+    return fn(*args, **kwargs)

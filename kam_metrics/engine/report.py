@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import duckdb
@@ -64,8 +66,19 @@ def compute(
     transaction on a fresh cursor), so an upload committing meanwhile cannot mix states. Raises TypeError when
     ``store`` is not a Store; errors of the computation propagate (the snapshot is rolled back).
     """
+    with snapshot(store, rules, "compute") as (cur, ruleset):
+        return _compute(cur, ruleset, as_of, path)
+
+
+@contextmanager
+def snapshot(
+    store: Store, rules: Rules | RuleSet | None, caller: str
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, RuleSet]]:
+    """A read snapshot of ``store``: a fresh cursor in one transaction and the rules to compute under (``rules``,
+    or the stored ones read in the same transaction), always rolled back. Raises TypeError naming ``caller``
+    when ``store`` is not a Store."""
     if not isinstance(store, Store):
-        raise TypeError(f"compute needs a Store, not {type(store).__name__}")
+        raise TypeError(f"{caller} needs a Store, not {type(store).__name__}")
     cur = store.cursor()
     cur.execute("begin transaction")
     try:
@@ -73,9 +86,9 @@ def compute(
             from kam_metrics.ingest.rules_table import read_rules
 
             rules = read_rules(cur)
-        return _compute(cur, as_ruleset(rules), as_of, path)
+        yield cur, as_ruleset(rules)
     finally:
-        cur.execute("rollback")  # read only: nothing to keep; temp views and macros go with the cursor
+        cur.execute("rollback")  # read only: nothing to keep; temp views, tables and macros go with it
         cur.close()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from kam_metrics.contract.rules import Rules, RuleSet, as_ruleset
+from kam_metrics.contract.rules import Rules, RuleSet
 from kam_metrics.engine import report
 from kam_metrics.engine.adjudication import LIVE
 from kam_metrics.engine.report import Results
@@ -35,15 +35,7 @@ def with_adjudication(
     The stored table is never written: inside the snapshot's transaction a temporary copy named
     ``adjudications`` shadows it (DuckDB looks in the temp schema first), takes the hypothetical row, and goes
     with the rollback. So a what-if holds no write lock and cannot conflict with a real decision."""
-    if not isinstance(store, Store):
-        raise TypeError(f"with_adjudication needs a Store, not {type(store).__name__}")
-    cur = store.cursor()
-    cur.execute("begin transaction")
-    try:
-        if rules is None:
-            from kam_metrics.ingest.rules_table import read_rules
-
-            rules = read_rules(cur)
+    with report.snapshot(store, rules, "with_adjudication") as (cur, ruleset):
         cur.execute("create temp table adjudications as select * from main.adjudications")
         where = " and ".join(f"{c} is not distinct from ?" for c in KEY_COLUMNS[kind])
         cur.execute(
@@ -59,7 +51,4 @@ def with_adjudication(
             [new_id, kind, *(row.get(c) for c in ROW_COLUMNS), verdict, verdict_kam, "what-if", "what-if",
              dt.datetime.now().replace(microsecond=0)],
         )  # fmt: skip
-        return report._compute(cur, as_ruleset(rules), as_of, None)
-    finally:
-        cur.execute("rollback")
-        cur.close()
+        return report._compute(cur, ruleset, as_of, None)

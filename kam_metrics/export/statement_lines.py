@@ -21,24 +21,19 @@ from decimal import Decimal
 
 import pandas as pd
 
+from kam_metrics.contract.errors import CodedError
 from kam_metrics.contract.text import MOBILE_IN_TEXT
 from kam_metrics.engine.close import ZERO, deal_ref, week_first_day
 from kam_metrics.engine.close_reasons import describe
-from kam_metrics.i18n import t
 
 SECTIONS = ("commission", "clawback", "fine", "adjustment")
 QUOTAS = ("units", "batches", "numbers")
 
 
-class NoStatement(LookupError):
+class NoStatement(CodedError, LookupError):
     """No statement row for this KAM and month; ``code`` names why (locale key statement_pdf.error.*)."""
 
-    def __init__(self, code: str, **values: object) -> None:
-        super().__init__(t(f"statement_pdf.error.{code}", "en", **values))
-        self.code, self.values = code, values
-
-    def message(self, lang: str) -> str:
-        return t(f"statement_pdf.error.{self.code}", lang, **self.values)
+    PREFIX = "statement_pdf.error."
 
 
 @dataclass(frozen=True)

@@ -9,23 +9,18 @@ import pandas as pd
 
 from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
+from kam_metrics.contract.errors import CodedError
 from kam_metrics.contract.rules import Rules
 from kam_metrics.engine import close as period_close
-from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 
-class CloseRefused(ValueError):
+class CloseRefused(CodedError, ValueError):
     """A close or reopen the rules of SPEC §9 do not allow; ``code`` names the rule (locale key close.refused.*)."""
 
-    def __init__(self, code: str, **values: object) -> None:
-        super().__init__(t(f"close.refused.{code}", "en", **values))
-        self.code, self.values = code, values
-
-    def message(self, lang: str) -> str:
-        return t(f"close.refused.{self.code}", lang, **self.values)
+    PREFIX = "close.refused."
 
 
 def _checked(month: str) -> str:

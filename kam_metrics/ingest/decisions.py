@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from decimal import Decimal
 
 import pandas as pd
 import pyarrow as pa
@@ -13,6 +12,7 @@ import pyarrow as pa
 from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
 from kam_metrics.contract import codes
+from kam_metrics.contract.errors import CodedError
 from kam_metrics.i18n import t
 from kam_metrics.ingest import normalize
 from kam_metrics.ingest.reader import RawSheet
@@ -33,20 +33,20 @@ STATUSES = {"lead": codes.LEAD_STATUSES, "visit": codes.VISIT_STATUSES, "unit": 
 ORPHANED = "decisions.warn_orphaned"  # the warning of a decision naming a row that is not stored
 
 
-class DecisionError(ValueError):
-    """A refused decision: a locale key of decisions.json and its values, readable in any language."""
+class DecisionError(CodedError, ValueError):
+    """A refused decision: a locale key of decisions.json (``key``, also ``code``) and its values."""
 
-    def __init__(self, key: str, **values: object) -> None:
-        self.key, self.values = key, values
-        super().__init__(self.message("en"))
+    @property
+    def key(self) -> str:
+        return self.code
 
-    def message(self, lang: str) -> str:
-        """The refusal in ``lang``; a field, state or action named by its word."""
+    def worded(self, lang: str) -> dict[str, object]:
+        """A field, state or action named by its word."""
         shown = dict(self.values)
         for name in ("field", "state", "action"):
             if name in shown:
                 shown[name] = t(f"decisions.{name}.{shown[name]}", lang)
-        return t(self.key, lang, **shown)
+        return shown
 
 
 @dataclass(frozen=True)
@@ -443,15 +443,7 @@ def _story(store: Store, phone: str | None, rules) -> str | None:
     for r in records:
         r["file"] = files.get(r["upload_id"])
         r["claim_kam"] = holders.get((r["event"], r["upload_id"], r["row_no"]))
-    return json.dumps(records, ensure_ascii=False, default=_json_value)
-
-
-def _json_value(value):
-    if isinstance(value, (pd.Timestamp, dt.date)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return str(value)
+    return json.dumps(records, ensure_ascii=False, default=audit.json_value)
 
 
 def disputes(store: Store, state: str | None = None) -> pd.DataFrame:

@@ -4,7 +4,6 @@ adjustments with their reasons, the list of closes; and the close and reopen act
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
 import pandas as pd
 
@@ -202,23 +201,13 @@ def view(
     )
 
 
-def _call(fn, *args, viewer: Viewer, **kwargs):
-    """Call an ingest.closes function for ``viewer``: ``viewer=`` where it takes one, ``by=`` while required."""
-    params = inspect.signature(fn).parameters
-    if "viewer" in params:
-        kwargs["viewer"] = viewer
-    if "by" in params and ("viewer" not in params or params["by"].default is inspect.Parameter.empty):
-        kwargs["by"] = viewer.login
-    return fn(*args, **kwargs)
-
-
 def close(store: Store, viewer: Viewer, month: str) -> dict:
     """Close ``month`` under the stored rules and the default as_of (SPEC §9). Raises CloseRefused or Refused."""
     roles.require(viewer, "close")
-    return _call(store_closes.close_month, store, month, viewer=viewer)
+    return roles.call_as(store_closes.close_month, store, month, viewer=viewer)
 
 
 def reopen(store: Store, viewer: Viewer, month: str, reason: str) -> str | None:
     """Reopen the latest closed month with a reason (director). Returns the latest closed month after."""
     roles.require(viewer, "reopen")
-    return _call(store_closes.reopen_month, store, month, reason=reason, viewer=viewer)
+    return roles.call_as(store_closes.reopen_month, store, month, reason=reason, viewer=viewer)

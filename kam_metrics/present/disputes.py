@@ -5,7 +5,6 @@ against the viewer's role (access.roles) before it reaches ingest.decisions."""
 from __future__ import annotations
 
 import dataclasses
-import inspect
 
 import pandas as pd
 
@@ -273,17 +272,6 @@ def view(
 
 
 # -- actions (each checked against the viewer's role, then made in the store) -------------------------------------
-def _call(fn, *args, viewer: Viewer, **kwargs):
-    """Call an ingest.decisions function for ``viewer``: with ``viewer=`` where it takes one (h-access adds it),
-    and ``by=viewer.login`` where ``by`` is still required."""
-    params = inspect.signature(fn).parameters
-    if "viewer" in params:
-        kwargs["viewer"] = viewer
-    if "by" in params and ("viewer" not in params or params["by"].default is inspect.Parameter.empty):
-        kwargs["by"] = viewer.login
-    return fn(*args, **kwargs)
-
-
 def _own_row(results: Results, viewer: Viewer, row: Row) -> None:
     """Refuse a row the viewer may not see (a KAM files only on their own rows, a team lead on their team's)."""
     if viewer.sees_all:
@@ -300,33 +288,33 @@ def file_dispute(
     (dispute id, warning key or None)."""
     roles.require(viewer, "file_dispute")
     _own_row(results, viewer, row)
-    return _call(decisions.file, store, row.kind, asked_verdict=asked, note=note, asked_kam=asked_kam or None,
-                 viewer=viewer, **row.key)  # fmt: skip
+    return roles.call_as(decisions.file, store, row.kind, asked_verdict=asked, note=note, asked_kam=asked_kam or None,
+                         viewer=viewer, **row.key)  # fmt: skip
 
 
 def withdraw(store: Store, viewer: Viewer, dispute_id: int) -> None:
     roles.require(viewer, "file_dispute")
-    _call(decisions.withdraw, store, dispute_id, viewer=viewer)
+    roles.call_as(decisions.withdraw, store, dispute_id, viewer=viewer)
 
 
 def accept(
     store: Store, viewer: Viewer, dispute_id: int, reason: str, verdict=None, verdict_kam=None, rules=None
 ):
     roles.require(viewer, "decide_disputes")
-    return _call(decisions.accept, store, dispute_id, viewer=viewer, reason=reason, verdict=verdict,
-                 verdict_kam=verdict_kam or None, rules=rules)  # fmt: skip
+    return roles.call_as(decisions.accept, store, dispute_id, viewer=viewer, reason=reason, verdict=verdict,
+                         verdict_kam=verdict_kam or None, rules=rules)  # fmt: skip
 
 
 def reject(store: Store, viewer: Viewer, dispute_id: int, reason: str) -> None:
     roles.require(viewer, "decide_disputes")
-    _call(decisions.reject, store, dispute_id, viewer=viewer, reason=reason)
+    roles.call_as(decisions.reject, store, dispute_id, viewer=viewer, reason=reason)
 
 
 def adjudicate(store: Store, viewer: Viewer, row: Row, verdict: str, reason: str, verdict_kam=None):
     """The director's direct adjudication of ``row``. Returns (adjudication id, warning key or None)."""
     roles.require(viewer, "adjudicate")
-    return _call(decisions.adjudicate, store, row.kind, verdict=verdict, reason=reason,
-                 verdict_kam=verdict_kam or None, viewer=viewer, **row.key)  # fmt: skip
+    return roles.call_as(decisions.adjudicate, store, row.kind, verdict=verdict, reason=reason,
+                         verdict_kam=verdict_kam or None, viewer=viewer, **row.key)  # fmt: skip
 
 
 def remove(store: Store, viewer: Viewer, adjudication_id: int, reason: str) -> None:
@@ -334,4 +322,4 @@ def remove(store: Store, viewer: Viewer, adjudication_id: int, reason: str) -> N
     roles.require(viewer, "adjudicate")
     if not text(reason).strip():
         raise decisions.DecisionError("decisions.missing", field="reason")
-    _call(decisions.remove_adjudication, store, adjudication_id, viewer=viewer, reason=reason)
+    roles.call_as(decisions.remove_adjudication, store, adjudication_id, viewer=viewer, reason=reason)

@@ -38,6 +38,15 @@ class Download:
     build: Callable[[], bytes]
 
 
+def _worded(
+    key: str, label_word: str, file_word: str, lang: str, mime: str, build: Callable[[], bytes], **fields: str
+) -> Download:
+    """A Download labelled and named by the words ``label_word`` and ``file_word`` in ``lang``, each filled with
+    ``fields``; a ``date`` field goes to the file name only."""
+    label_fields = {k: v for k, v in fields.items() if k != "date"}
+    return Download(key, t(label_word, lang, **label_fields), t(file_word, lang, **fields), mime, build)
+
+
 def _bytes(results: Results, lang: str, kam: str | None = None) -> bytes:
     buffer = io.BytesIO()
     export.write_workbook(results, buffer, lang, kam=kam)
@@ -85,12 +94,14 @@ def downloads(
     out: list[Download] = []
     if viewer.may("download_all"):
         out.append(
-            Download(
+            _worded(
                 "all",
-                t("ui.comm.download_all", lang),
-                t("ui.comm.file_all", lang, date=date),
+                "ui.comm.download_all",
+                "ui.comm.file_all",
+                lang,
                 XLSX,
                 lambda: _bytes(results, lang),
+                date=date,
             )
         )
     if not viewer.may("download_statement"):
@@ -98,12 +109,15 @@ def downloads(
     if viewer.role == TEAM_LEAD:
         team = viewer.team or ""
         out.append(
-            Download(
+            _worded(
                 "team",
-                t("scope.download.team", lang, team=team),
-                t("scope.download.file_team", lang, team=team, date=date),
+                "scope.download.team",
+                "scope.download.file_team",
+                lang,
                 XLSX,
                 lambda: _bytes(statement_results(results, viewer), lang),
+                team=team,
+                date=date,
             )
         )
     if viewer.role == KAM:
@@ -115,13 +129,7 @@ def downloads(
         else:
             build = lambda: _bytes(statement_results(results, viewer), lang, kam=kam)  # noqa: E731
         out.append(
-            Download(
-                "kam",
-                t("ui.comm.download_kam", lang, kam=kam),
-                t("ui.comm.file_kam", lang, kam=kam, date=date),
-                XLSX,
-                build,
-            )
+            _worded("kam", "ui.comm.download_kam", "ui.comm.file_kam", lang, XLSX, build, kam=kam, date=date)
         )
     if month:
         out.extend(_statement_pdfs(results, viewer, lang, kam, month, names))
@@ -140,22 +148,27 @@ def _statement_pdfs(
     out = []
     if kam and (names is None or kam in names) and kam in set(statement["kam"]):
         out.append(
-            Download(
+            _worded(
                 "pdf_kam",
-                t("scope.download.pdf_kam", lang, kam=kam, month=month),
-                t("scope.download.file_pdf_kam", lang, kam=kam, month=month),
+                "scope.download.pdf_kam",
+                "scope.download.file_pdf_kam",
+                lang,
                 PDF,
                 lambda: statement_pdf.statement_pdf(scoped, kam, month, lang),
+                kam=kam,
+                month=month,
             )
         )
     if viewer.role != KAM and len(statement):
         out.append(
-            Download(
+            _worded(
                 "pdf_month",
-                t("scope.download.pdf_month", lang, month=month),
-                t("scope.download.file_pdf_month", lang, month=month),
+                "scope.download.pdf_month",
+                "scope.download.file_pdf_month",
+                lang,
                 PDF,
                 lambda: statement_pdf.month_pdf(scoped, month, lang),
+                month=month,
             )
         )
     return out
