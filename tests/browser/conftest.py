@@ -8,7 +8,7 @@ import pytest
 from kam_metrics.engine import report
 from kam_metrics.ingest.store import Store
 from kam_metrics.present import sample
-from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, require_browser, serving
+from tests.browser.support import CHROMIUM, CHROMIUM_ARGS, SLOW, VIEWPORT, require_browser, serving
 
 
 @pytest.fixture(scope="module")
@@ -20,6 +20,16 @@ def browser():
         chromium = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh Chinese browser page at the screenshots' size (a module may define its own ``page``)."""
+    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
+    ctx.set_default_timeout(SLOW)
+    p = ctx.new_page()
+    yield p
+    ctx.close()
 
 
 @pytest.fixture(scope="module")

@@ -40,15 +40,6 @@ def sample_store(tmp_path_factory):
     return folder / "kam.duckdb"
 
 
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    ctx.set_default_timeout(SLOW)
-    p = ctx.new_page()
-    yield p
-    ctx.close()
-
-
 def serve(folder, db) -> Server:
     server = Server(folder)
     shutil.copy(db, server.db)

@@ -11,18 +11,9 @@ import pytest
 
 from kam_metrics.export import workbook
 from kam_metrics.i18n import column_label, t
-from tests.browser.support import SLOW, VIEWPORT, metrics, open_page, read_table, wait_idle
+from tests.browser.support import metrics, open_page, read_table, wait_idle
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser):
-    ctx = browser.new_context(viewport=VIEWPORT, locale="zh-CN")
-    ctx.set_default_timeout(SLOW)
-    p = ctx.new_page()
-    yield p
-    ctx.close()
 
 
 def weekly_sheet(results, tmp_path: Path) -> list[dict]:
