@@ -12,8 +12,7 @@ from kam_metrics.access import accounts
 from kam_metrics.access.roles import KAM, ROLES, TEAM_LEAD
 from kam_metrics.present import common, format
 
-nav.guard("accounts")
-st.title(state.tr("ui.page.accounts"))
+nav.page("accounts", needs_data=False)  # guard (refused to other roles), title, empty state
 store, viewer, lang = state.store(), state.viewer(), state.lang()
 
 if flash := st.session_state.pop("accounts_flash", None):

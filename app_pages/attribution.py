@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, nav, sidebar, state, widgets
+from dashboard import charts, nav, state, widgets
 from dashboard.text import md
 from kam_metrics.present import customer
 
-nav.guard("attribution")  # the navigation leaves it out for other roles; refused here too
-st.title(state.tr("ui.page.attribution"))
-sidebar.require_data()
+nav.page("attribution")  # guard (refused to other roles), title, empty state
 
 
 # The chosen customer lives in the URL as an opaque reference (?c=…, customer.customer_ref under the

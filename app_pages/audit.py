@@ -11,8 +11,7 @@ from kam_metrics.access import audit
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ALL = "*"
 
-nav.guard("audit")
-st.title(state.tr("ui.page.audit"))
+nav.page("audit", needs_data=False)  # guard (refused to other roles), title, empty state
 store, lang = state.store(), state.lang()
 
 everything = audit.entries(store)

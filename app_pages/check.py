@@ -5,13 +5,11 @@ The answer is kam_metrics.present.check's, built for the signed-in viewer."""
 
 import streamlit as st
 
-from dashboard import nav, sidebar, state
+from dashboard import nav, state
 from dashboard.text import md
 from kam_metrics.present import check
 
-nav.guard("check")
-st.title(state.tr("ui.page.check"))
-sidebar.require_data()
+nav.page("check")  # guard (refused to other roles), title, empty state
 query = st.text_input(
     state.tr("auth.check.label"),
     key="check_query",

@@ -3,17 +3,14 @@ with their reasons, the list of closes, and the director's reopening of the late
 
 import streamlit as st
 
-from dashboard import actions, nav, sidebar, state
+from dashboard import actions, nav, state
 from dashboard.text import md
 from kam_metrics.ingest.closes import CloseRefused
 from kam_metrics.present import closing
 
 FLASH = "_close_flash"
 
-nav.guard("close")  # the navigation leaves it out for other roles; refused here too
-viewer = state.viewer()
-st.title(state.tr("ui.page.close"))
-sidebar.require_data()
+viewer = nav.page("close")  # guard (refused to other roles), title, empty state
 
 store = state.store()
 lang = state.lang()

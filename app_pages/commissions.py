@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from dashboard import nav, sidebar, state, widgets
+from dashboard import nav, state, widgets
 from dashboard.text import md
 from kam_metrics.present import commissions, downloads
 
-nav.guard("commissions")  # the navigation leaves it out for other roles; refused here too
-st.title(state.tr("ui.page.commissions"))
-sidebar.require_data()
+nav.page("commissions")  # guard (refused to other roles), title, empty state
 view = commissions.view(
     state.results(), state.viewer(), state.lang(), month=widgets.value("month"), kam=widgets.value("kam")
 )

@@ -3,17 +3,14 @@ customer's story and the what-if, adjudicates any row directly and keeps the adj
 
 import streamlit as st
 
-from dashboard import actions, nav, sidebar, state
+from dashboard import actions, nav, state
 from dashboard.text import md
 from kam_metrics.ingest.decisions import ORPHANED, DecisionError
 from kam_metrics.present import disputes
 
 FLASH = "_disputes_flash"
 
-nav.guard("disputes")  # the navigation leaves it out for other roles; refused here too
-viewer = state.viewer()
-st.title(state.tr("ui.page.disputes"))
-sidebar.require_data()
+viewer = nav.page("disputes")  # guard (refused to other roles), title, empty state
 
 store = state.store()
 lang = state.lang()

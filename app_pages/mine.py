@@ -5,13 +5,11 @@ Everything comes from kam_metrics.present.mine and .downloads, built for the sig
 
 import streamlit as st
 
-from dashboard import nav, sidebar, state, widgets
+from dashboard import nav, state, widgets
 from dashboard.text import md
 from kam_metrics.present import downloads, mine
 
-nav.guard("mine")
-st.title(state.tr("ui.page.mine"))
-sidebar.require_data()
+nav.page("mine")  # guard (refused to other roles), title, empty state
 viewer, lang = state.viewer(), state.lang()
 results = state.results(team_filter=False)
 view = mine.view(results, viewer, lang)

@@ -3,12 +3,10 @@ figures, the lead-to-deal funnel and the weekly quota trend."""
 
 import streamlit as st
 
-from dashboard import charts, nav, sidebar, state, widgets
+from dashboard import charts, nav, state, widgets
 from kam_metrics.present import overview
 
-nav.guard("overview")  # the navigation leaves it out for other roles; refused here too
-st.title(state.tr("ui.page.overview"))
-sidebar.require_data()
+nav.page("overview")  # guard (refused to other roles), title, empty state
 view = overview.view(state.results(), state.viewer(), state.lang(), week=widgets.value("ov_week"))
 if view.kpi is None:
     st.info(state.tr("ui.empty.no_weeks"))

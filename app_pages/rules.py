@@ -10,8 +10,7 @@ from dashboard.text import md
 from kam_metrics.ingest.rules_table import next_week_start
 from kam_metrics.present import format, rules
 
-nav.guard("rules")  # the navigation leaves it out for other roles; refused here too
-st.title(state.tr("ui.page.rules"))
+nav.page("rules", needs_data=False)  # guard (refused to other roles), title, empty state
 ruleset, file_error = state.current_rules()
 if file_error:
     st.error(md(state.tr("ui.rules.file_error", path=str(state.rules_path()), reason=file_error)))

@@ -13,8 +13,7 @@ STYLE = """<style>
 [data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] {display: none;}
 </style>"""
 
-nav.guard("upload")  # the navigation leaves it out for other roles; refused here too
-st.title(state.tr("ui.page.upload"))
+nav.page("upload", needs_data=False)  # guard (refused to other roles), title, empty state
 st.html(STYLE)
 store = state.store()
 files = st.file_uploader(

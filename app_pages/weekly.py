@@ -2,13 +2,11 @@
 
 import streamlit as st
 
-from dashboard import charts, nav, sidebar, state, widgets
+from dashboard import charts, nav, state, widgets
 from dashboard.text import md
 from kam_metrics.present import weekly
 
-nav.guard("weekly")  # the navigation leaves it out for other roles; refused here too
-st.title(state.tr("ui.page.weekly"))
-sidebar.require_data()
+nav.page("weekly")  # guard (refused to other roles), title, empty state
 
 # A click on the grid chooses the KAM-week below; the choice lives in the URL (?kam=…&week=…).
 point = state.plotly_point("weekly_heatmap")

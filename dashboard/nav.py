@@ -99,3 +99,17 @@ def guard(name: str) -> None:
     if name not in state.viewer().pages:
         refused(name)
         st.stop()
+
+
+def page(name: str, needs_data: bool = True) -> Viewer:
+    """A page file's start: the guard, its title and (``needs_data``) the empty state without stored data;
+    returns the viewer every call of the page is made for."""
+    guard(name)
+    st.title(state.tr(f"ui.page.{name}"))
+    if needs_data:
+        from dashboard import (
+            sidebar,  # late: the sidebar imports the sign-in widgets, which import this module
+        )
+
+        sidebar.require_data()
+    return state.viewer()
