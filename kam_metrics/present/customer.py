@@ -74,26 +74,22 @@ def customer_label(results: Results, phone: str, shown_phone: str | None = None)
     return shown_phone + (" · " + " / ".join(names[:4]) if names else "")
 
 
-def _claim_kams(results: Results, phone: str) -> dict[tuple[str, int, int], object]:
-    """(event, upload_id, row_no) → the claim holder the lead lost to or the visit met (Results' claim_kam)."""
-    found = {}
-    for event, frame in (("lead", results.leads), ("visit", results.visits)):
-        rows = frame[frame["phone"] == phone]
-        for upload_id, row_no, kam in zip(rows["upload_id"], rows["row_no"], rows["claim_kam"], strict=True):
-            found[(event, int(upload_id), int(row_no))] = kam
-    return found
-
-
-def _adjudicated(results: Results, phone: str) -> dict[tuple[str, int, int], object]:
-    """(event, upload_id, row_no) → the adjudication deciding that lead, visit or deal line (SPEC §8)."""
-    found = {}
+def _row_facts(results: Results, phone: str) -> tuple[dict, dict]:
+    """Keyed by (event, upload_id, row_no) of ``phone``'s rows: the claim holder a lead lost to or a visit met
+    (Results' claim_kam), and the adjudication deciding a lead, visit or deal line (SPEC §8)."""
+    claim_kams, adjudicated = {}, {}
     for event, frame in (("lead", results.leads), ("visit", results.visits), ("deal", results.commissions)):
-        rows = frame[(frame["phone"] == phone) & frame["adjudication"].notna()]
-        for upload_id, row_no, adj in zip(
-            rows["upload_id"], rows["row_no"], rows["adjudication"], strict=True
+        rows = frame[frame["phone"] == phone]
+        claims = rows["claim_kam"] if "claim_kam" in rows else [None] * len(rows)
+        for upload_id, row_no, kam, adj in zip(
+            rows["upload_id"], rows["row_no"], claims, rows["adjudication"], strict=True
         ):
-            found[(event, int(upload_id), int(row_no))] = adj
-    return found
+            key = (event, int(upload_id), int(row_no))
+            if event != "deal":
+                claim_kams[key] = kam
+            if not pd.isna(adj):
+                adjudicated[key] = adj
+    return claim_kams, adjudicated
 
 
 def _detail(e, claim_kam: object, registered_at: object, lang: str) -> tuple[str, str]:
@@ -124,8 +120,7 @@ def customer_story(results: Results, viewer: Viewer, phone: str, lang: str) -> p
     out, and a claim they hold is named 另一位大客户经理."""
     results = scope(results, viewer)
     registered_at = first_registrations(results).get(phone)
-    claim_kams = _claim_kams(results, phone)
-    adjudicated, reasons = _adjudicated(results, phone), reasons_of(results)
+    (claim_kams, adjudicated), reasons = _row_facts(results, phone), reasons_of(results)
     rows = []
     for e in story.customer_events(results, phone).itertuples(index=False):
         claim_kam = claim_kams.get((e.event, e.upload_id, e.row_no))
