@@ -200,6 +200,10 @@ def evaluate_targets(
         rows.append((label, f"— ({BROWSER_HOW})", "not measured"))
     else:
         when = f"measured {browser.get('measured_at', '?')}, commit {browser.get('commit', '?')}"
+        if browser.get("load_average_1min") is not None:
+            when += f", load {browser['load_average_1min']}"
+        if isinstance(browser.get("upload_seconds"), int | float):
+            when = f"upload page {browser['upload_seconds']:.2f} s, then the overview; " + when
         rows.append(
             (label, f"{browser['seconds']:.2f} s ({when})", "met" if browser["seconds"] <= 2 else "missed")
         )
