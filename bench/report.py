@@ -328,7 +328,7 @@ def table_rows(results: dict, sizes: list[int], steps: list[str]) -> list[list[s
                 note += (
                     f"; upload #{r['upload_id']} of {r['uploads']}, {r['rows_removed']:,} rows removed; "
                     f"kept files opened: {'unknown' if opened is None else opened}; "
-                    f"without kept files: {r.get('without_kept_files', '—')}"
+                    f"without kept files: {_short(r.get('without_kept_files', '—'))}"
                 )
             plain = _ok(results, n, step.replace("_v12", "")) if step.startswith("recompute_v12") else None
             if ok and plain and plain["seconds"] > 0:  # issue 9's speed target: side by side with recompute
@@ -346,6 +346,12 @@ def table_rows(results: dict, sizes: list[int], steps: list[str]) -> list[list[s
                 ]
             )
     return out
+
+
+def _short(outcome: str) -> str:
+    """An undo outcome without the list of file names its message ends with (the JSON keeps it whole)."""
+    parts = outcome.split(": ")
+    return ": ".join(parts[:-1] if len(parts) > 2 else parts)
 
 
 def md_table(header: list[str], rows: list[list[str]]) -> str:

@@ -212,12 +212,13 @@ def _undo_copy(work: Path, name: str, with_kept: bool) -> tuple[Path, set[str]]:
     con.close()
     if with_kept:
         for name_ in stored:
-            source = work / "uploads" / name_
+            if Path(name_).is_absolute():  # a kept file outside the uploads folder is read where it is
+                continue
             try:
-                os.link(source, folder / "uploads" / name_)
+                os.link(work / "uploads" / name_, folder / "uploads" / name_)
             except OSError:
-                shutil.copyfile(source, folder / "uploads" / name_)
-    return db, stored
+                shutil.copyfile(work / "uploads" / name_, folder / "uploads" / name_)
+    return db, {Path(name_).name for name_ in stored}
 
 
 def _undo_without_kept(work: Path, name: str, first: bool) -> str:
