@@ -139,9 +139,11 @@ def select_steps(spec: str | None) -> list[str]:
     if unknown:
         raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}; known: {', '.join(STEPS)}")
     chosen = [s for s, (g, _, _) in STEPS.items() if s in wanted or g in wanted]
-    # the floor references of any selected step are always measured
-    refs = {STEPS[s][2] for s in chosen if STEPS[s][2]}
-    return [s for s in STEPS if s in chosen or s in refs]
+    # the references of any selected step are always measured (and theirs: undo → recompute → bare read)
+    wanted = set(chosen)
+    while refs := {STEPS[s][2] for s in wanted if STEPS[s][2]} - wanted:
+        wanted |= refs
+    return [s for s in STEPS if s in wanted]
 
 
 def main(argv: list[str] | None = None) -> int:

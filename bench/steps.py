@@ -1,4 +1,4 @@
-"""The benchmark's measured steps, each run in its own process by bench/run.py: reads, ingest, compute, export, pages."""
+"""The benchmark's measured steps, each run in its own process by bench/run.py: reads, ingest, compute, export, pages, undo."""
 
 from __future__ import annotations
 
