@@ -7,14 +7,15 @@ bench/.cache/) and every measured step runs in a fresh subprocess (``run.py --ch
 step inherits another's memory or warm caches. The child prints one JSON line with the step's
 wall-clock seconds and its peak RSS (getrusage ru_maxrss of itself and its own children).
 
-Steps (``--steps`` takes step names or the group names read / ingest / recompute / export / pages):
+Steps (``--steps`` takes step names or the group names read / ingest / recompute / export / pages / undo / peer):
 
     read_fastexcel          bare fastexcel read of the 52 weekly workbooks (every sheet, as the engine reads)
     read_pandas             pandas.read_excel(sheet_name=None, engine="openpyxl") of the same files (N <= --pandas-max)
     read_single_fastexcel   bare fastexcel read of the single 报备 sheet of N rows
     read_single_pandas      pandas + openpyxl read of that file (N <= --pandas-max)
-    ingest                  Store(db).ingest(path) for the 52 weekly workbooks in order, then close()
-    ingest_single           Store(db).ingest(path) of the single-sheet workbook, then close()
+    ingest                  Store(db).ingest_many(paths) of the 52 weekly workbooks in order (Store.ingest per file
+                            when the store has no ingest_many), then close(); a new store and uploads folder each run
+    ingest_single           the same for the single-sheet workbook (its own folder)
     recompute               engine.report.compute(store, Rules(), as_of=None)
     recompute_p30           engine.report.compute(store, Rules(protection_days=30), as_of=None)
     recompute_v12           recompute on a copy of the store with v1.2's decisions: the first 3 months with statement
@@ -23,10 +24,19 @@ Steps (``--steps`` takes step names or the group names read / ingest / recompute
     recompute_v12_p30       recompute_p30 on that copy
     export                  export.write_workbook(results, path, lang="zh")  (compute untimed)
     pages                   each page's presentation call (kam_metrics.present.PAGES), cold and warm (median of 3 more)
+    undo_first              Store.undo(first upload id) on a fresh copy of the weekly store and its kept files (the
+                            copy untimed); facts: the kept files the undo opened (inotify) and, when it opened any,
+                            the outcome of an undo on a copy without them
+    undo_last               the same for the last upload
+    peer_ingest             bench/peer.py: the same ingest as a careful analyst writes it with pandas + openpyxl
+    peer_recompute          its attribution, weekly assessment and statement (default rules), N <= --pandas-max
 
 Ratios are to the bare fastexcel read of the same files (weekly set or single sheet), which is
-always measured when an engine step is selected. The steps are in bench/steps.py, the report writer in
-bench/report.py; this runner parses the command line, runs each step in a child process and collects results.
+always measured when an engine step is selected, and for the undo steps to the recompute at that size. The
+targets table (issue 14) also shows the real-browser timing of upload → refreshed overview that
+tests/browser/test_upload_speed.py writes to bench/.cache/browser-upload.json. The steps are in
+bench/steps.py, the report writer in bench/report.py; this runner parses the command line, runs each step
+in a child process and collects results.
 """
 
 from __future__ import annotations
@@ -129,9 +139,11 @@ def select_steps(spec: str | None) -> list[str]:
     if unknown:
         raise SystemExit(f"unknown steps: {', '.join(sorted(unknown))}; known: {', '.join(STEPS)}")
     chosen = [s for s, (g, _, _) in STEPS.items() if s in wanted or g in wanted]
-    # the floor references of any selected step are always measured
-    refs = {STEPS[s][2] for s in chosen if STEPS[s][2]}
-    return [s for s in STEPS if s in chosen or s in refs]
+    # the references of any selected step are always measured (and theirs: undo → recompute → bare read)
+    wanted = set(chosen)
+    while refs := {STEPS[s][2] for s in wanted if STEPS[s][2]} - wanted:
+        wanted |= refs
+    return [s for s in STEPS if s in wanted]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -144,7 +156,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--steps",
         default="all",
-        help="comma-separated steps or groups (read, ingest, recompute, export, pages, peer)",
+        help="comma-separated steps or groups (read, ingest, recompute, export, pages, undo, peer)",
     )
     ap.add_argument(
         "--out", type=Path, default=DEFAULT_OUT, help="markdown report (default docs/benchmarks.md)"
@@ -225,12 +237,18 @@ def main(argv: list[str] | None = None) -> int:
     rows = report.table_rows(results, sizes, steps)
     print()
     report.print_table(header, rows)
-    targets = report.evaluate_targets(results, sizes)
+    peer = report.peer_rows(results, sizes)
+    if peer:
+        print()
+        report.print_table(
+            ["N", "work", "ours s", "ours ratio", "peer s", "peer ratio", "side by side"], peer
+        )
+    targets = report.evaluate_targets(results, sizes, report.browser_upload())
     print()
     report.print_table(["target", "measured", "verdict"], [list(t) for t in targets])
     argv_text = "python bench/run.py " + " ".join(sys.argv[1:] if argv is None else argv)
     out = a.out if a.out.is_absolute() else Path.cwd() / a.out
-    report.write_doc(out, report.machine_facts(), gen_rows, rows, targets, argv_text.strip())
+    report.write_doc(out, report.machine_facts(), gen_rows, rows, targets, argv_text.strip(), peer)
     raw = a.cache_dir / "last-run.json"
     raw.parent.mkdir(parents=True, exist_ok=True)
     raw.write_text(json.dumps({f"{n}:{s}": r for (n, s), r in results.items()}, ensure_ascii=False, indent=1))

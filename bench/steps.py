@@ -1,4 +1,4 @@
-"""The benchmark's measured steps, each run in its own process by bench/run.py: reads, ingest, compute, export, pages."""
+"""The benchmark's measured steps, each run in its own process by bench/run.py: reads, ingest, compute, export, pages, undo."""
 
 from __future__ import annotations
 
@@ -22,12 +22,24 @@ STEPS: dict[str, tuple[str, str, str | None]] = {
     "recompute_v12_p30": ("recompute", "weeks", "read_fastexcel"),
     "export": ("export", "weeks", "read_fastexcel"),
     "pages": ("pages", "weeks", None),
+    # issue 14: undo of the first and of the last of the 52 uploads, each on a fresh copy of the weekly store
+    "undo_first": ("undo", "weeks", "recompute"),
+    "undo_last": ("undo", "weeks", "recompute"),
     # issue 14's peer: the same work as a careful analyst writes it with pandas + openpyxl (bench/peer.py)
     "peer_ingest": ("peer", "weeks", "read_fastexcel"),
     "peer_recompute": ("peer", "weeks", "read_fastexcel"),
 }
 PANDAS_STEPS = {"read_pandas", "read_single_pandas", "peer_ingest", "peer_recompute"}
-NEEDS_STORE = {"recompute", "recompute_p30", "recompute_v12", "recompute_v12_p30", "export", "pages"}
+NEEDS_STORE = {
+    "recompute",
+    "recompute_p30",
+    "recompute_v12",
+    "recompute_v12_p30",
+    "export",
+    "pages",
+    "undo_first",
+    "undo_last",
+}
 ENGINE_STEPS = NEEDS_STORE | {"ingest", "ingest_single"}
 # SPEC §9 and §8 in the benchmark store (issue 9's speed target): months closed and adjudications per kind
 V12_CLOSED_MONTHS = 3
@@ -57,8 +69,12 @@ def run_step(step: str, files: list[Path], work: Path) -> dict:
         seconds, extra = _peer(step, files, work)
     elif step in PANDAS_STEPS:
         seconds, extra["rows_read"] = _read_pandas(files)
-    elif step in ("ingest", "ingest_single"):
-        seconds, extra["db_mb"] = _ingest(files, work / f"{'weeks' if step == 'ingest' else 'single'}.duckdb")
+    elif step == "ingest":
+        seconds, extra = _ingest(files, work / WEEKS_DB)
+    elif step == "ingest_single":
+        seconds, extra = _ingest(files, work / "single" / "single.duckdb")  # its own folder and kept files
+    elif step in ("undo_first", "undo_last"):
+        seconds, extra = _undo(work, first=step == "undo_first")
     elif step in ("recompute", "recompute_p30", "recompute_v12", "recompute_v12_p30"):
         v12 = step.startswith("recompute_v12")
         if v12:
@@ -101,18 +117,175 @@ def _read_pandas(files: list[Path]) -> tuple[float, int]:
     return time.perf_counter() - t0, rows
 
 
-def _ingest(files: list[Path], db: Path) -> tuple[float, float | None]:
+def _ingest(files: list[Path], db: Path) -> tuple[float, dict]:
+    """A new store at ``db`` (its folder's kept files and ledger removed first, so every run keeps every file
+    anew), then Store.ingest_many(files) when the store has it (what the CLI's ``ingest FILE…`` calls), else
+    Store.ingest per file, then close(); facts: which was used and the database's size."""
+    import shutil
+
     from kam_metrics.ingest.store import Store
 
     for p in (db, db.with_name(db.name + ".wal")):
         p.unlink(missing_ok=True)
+    shutil.rmtree(db.parent / "uploads", ignore_errors=True)
+    db.parent.mkdir(parents=True, exist_ok=True)
     t0 = time.perf_counter()
     store = Store(db)
-    for path in files:
-        store.ingest(path)
+    many = getattr(store, "ingest_many", None)
+    if many is not None:
+        many(files)
+    else:
+        for path in files:
+            store.ingest(path)
     store.close()
     seconds = time.perf_counter() - t0
-    return seconds, round(db.stat().st_size / 2**20, 1) if db.exists() else None
+    facts = {"via": "ingest_many" if many is not None else "ingest per file"}
+    facts["db_mb"] = round(db.stat().st_size / 2**20, 1) if db.exists() else None
+    return seconds, facts
+
+
+# -- undo ---------------------------------------------------------------------------------------------
+# Store.undo of the first or of the last upload, each run on a fresh copy of the ingested weekly store with its
+# own uploads folder holding the kept files the store names (hard links: undo reads kept files, never writes
+# them). Which kept files the timed undo opened is observed from outside (inotify on that folder; nothing in the
+# product is wrapped); when it opened any, a second, untimed undo on a copy without the kept files says whether
+# it needs them (today's replay refuses with FileNotFoundError before changing anything, so that costs little).
+
+
+def _undo(work: Path, first: bool) -> tuple[float, dict]:
+    from kam_metrics.ingest.store import Store
+
+    which = "first" if first else "last"
+    db, kept = _undo_copy(work, f"undo-{which}", with_kept=True)
+    store = Store(db)
+    ids = [
+        r[0] for r in store.cursor().execute("select upload_id from uploads order by upload_id").fetchall()
+    ]
+    if not ids:
+        raise RuntimeError("the weekly store holds no upload")
+    target = ids[0] if first else ids[-1]
+    rows_before = _stored_rows(store)
+    watch = _OpenWatch(db.parent / "uploads")
+    t0 = time.perf_counter()
+    store.undo(target)
+    seconds = time.perf_counter() - t0
+    opened = watch.opened()
+    facts = {
+        "upload_id": target,
+        "uploads": len(ids),
+        "later_uploads": sum(1 for i in ids if i > target),
+        "rows_removed": rows_before - _stored_rows(store),
+        "kept_files_opened": None if opened is None else len(opened & kept),
+    }
+    store.close()
+    if facts["kept_files_opened"] == 0:
+        facts["without_kept_files"] = "not run: the undo opened no kept file"
+    else:
+        facts["without_kept_files"] = _undo_without_kept(work, f"undo-{which}-bare", first)
+    return seconds, facts
+
+
+def _stored_rows(store) -> int:
+    return sum(v for k, v in store.counts().items() if k != "uploads")
+
+
+def _undo_copy(work: Path, name: str, with_kept: bool) -> tuple[Path, set[str]]:
+    """work/<name>/weeks.duckdb, a copy of the weekly store, and (``with_kept``) hard links to its kept files in
+    work/<name>/uploads/; returns the copy and the kept files' names."""
+    import os
+    import shutil
+
+    import duckdb
+
+    folder = work / name
+    shutil.rmtree(folder, ignore_errors=True)
+    (folder / "uploads").mkdir(parents=True)
+    src = work / WEEKS_DB
+    db = folder / WEEKS_DB
+    shutil.copyfile(src, db)
+    if src.with_name(src.name + ".wal").exists():
+        shutil.copyfile(src.with_name(src.name + ".wal"), db.with_name(db.name + ".wal"))
+    con = duckdb.connect(str(db), read_only=True)
+    stored = {
+        r[0] for r in con.execute("select stored_path from uploads where stored_path is not null").fetchall()
+    }
+    con.close()
+    if with_kept:
+        for name_ in stored:
+            if Path(name_).is_absolute():  # a kept file outside the uploads folder is read where it is
+                continue
+            try:
+                os.link(work / "uploads" / name_, folder / "uploads" / name_)
+            except OSError:
+                shutil.copyfile(work / "uploads" / name_, folder / "uploads" / name_)
+    return db, {Path(name_).name for name_ in stored}
+
+
+def _undo_without_kept(work: Path, name: str, first: bool) -> str:
+    """Undo on a copy whose uploads folder holds no kept file (the ledger stays writable): "ok" or the error."""
+    from kam_metrics.ingest.store import Store
+
+    db, _ = _undo_copy(work, name, with_kept=False)
+    store = Store(db)
+    try:
+        ids = [
+            r[0]
+            for r in store.cursor().execute("select upload_id from uploads order by upload_id").fetchall()
+        ]
+        store.undo(ids[0] if first else ids[-1])
+        return "ok"
+    except Exception as e:  # noqa: BLE001 — the outcome is the fact reported
+        return f"{type(e).__name__}: {e}"[:200]
+    finally:
+        store.close()
+
+
+class _OpenWatch:
+    """The names of files opened in one folder from now on (Linux inotify IN_OPEN, read through libc); opened()
+    is None where inotify is not available or its queue overflowed."""
+
+    IN_OPEN, IN_Q_OVERFLOW = 0x20, 0x4000
+
+    def __init__(self, folder: Path) -> None:
+        import ctypes
+        import ctypes.util
+        import os
+
+        self.fd = -1
+        try:
+            libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+            self.fd = libc.inotify_init1(os.O_NONBLOCK)
+            if self.fd >= 0 and libc.inotify_add_watch(self.fd, str(folder).encode(), self.IN_OPEN) < 0:
+                os.close(self.fd)
+                self.fd = -1
+        except (OSError, AttributeError):
+            self.fd = -1
+
+    def opened(self) -> set[str] | None:
+        import os
+        import struct
+
+        if self.fd < 0:
+            return None
+        names: set[str] | None = set()
+        try:
+            while True:
+                try:
+                    buf = os.read(self.fd, 1 << 16)
+                except BlockingIOError:
+                    break
+                i = 0
+                while i < len(buf):
+                    _, mask, _, length = struct.unpack_from("iIII", buf, i)
+                    if mask & self.IN_Q_OVERFLOW:
+                        names = None
+                    elif names is not None:
+                        names.add(buf[i + 16 : i + 16 + length].rstrip(b"\0").decode())
+                    i += 16 + length
+        finally:
+            os.close(self.fd)
+            self.fd = -1
+        return names
 
 
 def _export(work: Path) -> tuple[float, dict]:
