@@ -316,4 +316,40 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
         phone = results.leads["phone"].iloc[len(results.leads) // 2]
         calls.append(("customer+story", lambda: customer.view(results, LOCAL, LANG, phone=phone)))
         calls.append(("check+phone", lambda: check.view(results, LOCAL, phone, LANG)))
+    calls += _role_calls(store, results, default.kams[0] if default.kams else None)
+    return calls
+
+
+def _role_calls(store, results, kam: str | None) -> list[tuple[str, Callable[[], object]]]:
+    """A KAM's and a team lead's calls: their scope, then each of their pages (the KAM: the first KAM, the team
+    lead: that KAM's team), 查重 empty and with one of the KAM's own phones."""
+    from kam_metrics.access.roles import KAM, TEAM_LEAD, Viewer
+    from kam_metrics.access.roles import PAGES as ROLE_PAGES
+    from kam_metrics.access.scope import scope
+    from kam_metrics.present import PAGES, check, disputes
+
+    if kam is None:
+        return []
+    kams = results.kams
+    team = kams.loc[kams["kam"] == kam, "team"]
+    viewers = [(KAM, Viewer(login="bench-kam", role=KAM, kam=kam))]
+    if len(team) and isinstance(team.iloc[0], str):
+        viewers.append((TEAM_LEAD, Viewer(login="bench-lead", role=TEAM_LEAD, team=team.iloc[0])))
+    leads = results.leads
+    own = leads.loc[leads["kam"] == kam, "phone"]
+    calls: list[tuple[str, Callable[[], object]]] = []
+    for role, viewer in viewers:
+        label = "kam" if role == KAM else "team lead"
+        calls.append((f"scope ({label})", lambda v=viewer: scope(results, v)))
+        for name in ROLE_PAGES[role]:
+            if name == "disputes":
+                call = lambda v=viewer: disputes.view(results, v, LANG, store=store)  # noqa: E731
+            else:
+                call = lambda v=viewer, render=PAGES[name]: render(results, v, LANG)  # noqa: E731
+            calls.append((f"{name} ({label})", call))
+        if len(own):
+            phone = own.iloc[len(own) // 2]
+            calls.append(
+                (f"check+phone ({label})", lambda v=viewer, p=phone: check.view(results, v, p, LANG))
+            )
     return calls
