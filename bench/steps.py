@@ -332,7 +332,7 @@ def _role_calls(store, results, kam: str | None) -> list[tuple[str, Callable[[],
         return []
     kams = results.kams
     team = kams.loc[kams["kam"] == kam, "team"]
-    viewers = [(KAM, Viewer(login="bench-kam", role=KAM, kam=kam))]
+    viewers = [(KAM, Viewer(login="bench-kam-own", role=KAM, kam=kam))]
     if len(team) and isinstance(team.iloc[0], str):
         viewers.append((TEAM_LEAD, Viewer(login="bench-lead", role=TEAM_LEAD, team=team.iloc[0])))
     leads = results.leads
