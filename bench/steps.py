@@ -295,6 +295,7 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
 
     from kam_metrics.access.roles import KAM, LOCAL, Viewer
     from kam_metrics.present import PAGES, check, customer, mine, upload, weekly
+    from kam_metrics.present.common import kam_names, weeks
 
     # Every page as the director sees it (local mode: the same calls as before accounts existed); 我的 is a
     # KAM's page only, so it is timed for the first KAM.
@@ -306,9 +307,10 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
     ]
     # The upload page shows the ledger; the drill-downs a director opens most: a KAM-week and a customer.
     calls.append(("upload+ledger", lambda: upload.view(results, LOCAL, LANG, uploads=store.uploads())))
-    default = weekly.view(results, LOCAL, LANG)
-    if default.kams and default.weeks:
-        kam, week = default.kams[0], default.weeks[-1]
+    # the first KAM and the last week as the weekly page lists them, without calling the page (that would warm it)
+    kams, shown_weeks = kam_names(results), weeks(results)
+    if kams and shown_weeks:
+        kam, week = kams[0], shown_weeks[-1]
         calls.append(("weekly+kam_week", lambda: weekly.view(results, LOCAL, LANG, kam=kam, week=week)))
         own = Viewer(login="bench-kam", role=KAM, kam=kam)
         calls.append(("mine", lambda: mine.view(results, own, LANG)))
@@ -316,7 +318,7 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
         phone = results.leads["phone"].iloc[len(results.leads) // 2]
         calls.append(("customer+story", lambda: customer.view(results, LOCAL, LANG, phone=phone)))
         calls.append(("check+phone", lambda: check.view(results, LOCAL, phone, LANG)))
-    calls += _role_calls(store, results, default.kams[0] if default.kams else None)
+    calls += _role_calls(store, results, kams[0] if kams else None)
     return calls
 
 

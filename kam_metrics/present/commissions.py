@@ -13,6 +13,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, kam_names
 from kam_metrics.present.format import day, money, shown, text, word
+from kam_metrics.present.index import memo_view
 
 ALL = "*"  # the month pick's "all months"
 SUMS = ("commission", "clawback", "fines", "net")
@@ -169,6 +170,12 @@ def view(
     KAMs ``viewer`` may see): the cards, the statement and the deal lines all follow both picks."""
     require_page(viewer, "commissions")
     results = scope(results, viewer)
+    # the same picks of the same (scoped) Results show the same page: built once, then looked up
+    key = ("commissions.view", viewer, lang, month, kam)
+    return memo_view(results, key, lambda: _view(results, viewer, lang, month, kam))
+
+
+def _view(results: Results, viewer: Viewer, lang: str, month: str | None, kam: str | None) -> CommissionsView:
     shown_months = months(results)
     kams = kam_names(results)
     month = None if month == ALL else chosen(month, shown_months, shown_months[-1] if shown_months else None)

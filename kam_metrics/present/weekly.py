@@ -17,6 +17,7 @@ from kam_metrics.present.common import chosen, flagged, kam_names, week_label, w
 from kam_metrics.present.customer import customer_ref
 from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import money, shown, stamp, word
+from kam_metrics.present.index import cached, fresh, rows_of
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
 CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag", "text"]
@@ -128,9 +129,10 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
             )
     first_reg = first_registrations(results)
     reasons = reasons_of(results)
-    units = _in_week(results.units[results.units["kam"] == kam], "date", start, end)
-    leads = _in_week(results.leads[results.leads["kam"] == kam], "reported_at", start, end)
-    visits = _in_week(results.visits[results.visits["kam"] == kam], "visited_at", start, end)
+    # the KAM's rows through the per-Results positions (a million-row filter per drill-down otherwise)
+    units = _in_week(rows_of(results, "units", "kam", kam), "date", start, end)
+    leads = _in_week(rows_of(results, "leads", "kam", kam), "reported_at", start, end)
+    visits = _in_week(rows_of(results, "visits", "kam", kam), "visited_at", start, end)
     return {
         "row": row,
         "refs": {
@@ -269,8 +271,9 @@ def view(
     return WeeklyView(
         kams=kams,
         weeks=shown_weeks,
-        cells=heatmap(results, lang),
+        # the grid, the flagged list and the table are the same on every call: built once per (scoped) Results
+        cells=fresh(cached(results, ("weekly.cells", lang), lambda: heatmap(results, lang))),
         detail=kam_week_view(results, viewer, kam, week, lang, key) if kam and week else None,
-        flagged=flagged(results, lang),
-        table=weekly_table(results, lang),
+        flagged=fresh(cached(results, ("weekly.flagged", lang), lambda: flagged(results, lang))),
+        table=fresh(cached(results, ("weekly.table", lang), lambda: weekly_table(results, lang))),
     )

@@ -1,0 +1,132 @@
+"""Per-Results lookups for the pages: built once per Results object and kept on it, so a page call is a lookup.
+
+The dashboard keeps one Results per (store version, rules, as_of) (dashboard/state.py) and access.scope one
+scoped Results per (Results, viewer), so what is cached on a Results object lives exactly as long as that
+state, and a viewer's scoped Results carries its own cache: a scoped view is never served to another viewer
+(each key that depends on the viewer also names the viewer). Results is a frozen dataclass; the cache is an
+attribute outside its fields (like scope's ``_scoped_for``), so it is not compared, and dataclasses.replace
+(scope, for_team, a phone's rows) starts a fresh one.
+
+What is handed out is shared: frames are returned as shallow copies (pandas copy-on-write: changing one never
+changes the cached frame), lists, dicts and sets as copies (see ``fresh``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable, Hashable
+from typing import TypeVar
+
+import numpy as np
+import pandas as pd
+
+from kam_metrics.engine.report import Results
+
+_ATTR = "_page_index"
+_lock = threading.Lock()
+T = TypeVar("T")
+
+
+def cached(results: Results, key: Hashable, build: Callable[[], T]) -> T:
+    """``build()`` once per ``results`` object and ``key``; later calls return the same value (not a copy)."""
+    cache = results.__dict__.get(_ATTR)
+    if cache is None:
+        with _lock:
+            cache = results.__dict__.setdefault(_ATTR, {})
+    try:
+        return cache[key]
+    except KeyError:
+        pass
+    value = build()
+    with _lock:
+        return cache.setdefault(key, value)
+
+
+def fresh(value: T) -> T:
+    """A copy of a cached view value a caller may change freely: frames shallow (copy-on-write), dataclasses,
+    dicts, lists, sets and tuples one level at a time; frozen leaf objects (strings, numbers, Row) as they are."""
+    if isinstance(value, pd.DataFrame | pd.Series):
+        return value.copy(deep=False)
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        changes = {f.name: fresh(getattr(value, f.name)) for f in dataclasses.fields(value) if f.init}
+        return dataclasses.replace(value, **changes)
+    if isinstance(value, dict):
+        return {k: fresh(v) for k, v in value.items()}
+    if isinstance(value, list):
+        # a long list holds rows (frozen Row, strings): copy the list, not each row
+        return list(value) if len(value) > 64 else [fresh(v) for v in value]
+    if isinstance(value, set):
+        return set(value)
+    return value
+
+
+def memo_view(results: Results, key: Hashable, build: Callable[[], T]) -> T:
+    """A whole view model, built once per (``results``, ``key``) and handed out as a fresh copy; ``key`` names
+    the page, the viewer, the language and every argument the view depends on."""
+    return fresh(cached(results, key, build))
+
+
+# -- row positions --------------------------------------------------------------------------------------------
+def positions(results: Results, frame: str, column: str) -> dict[object, np.ndarray]:
+    """``column`` value → the positions (ascending) of ``results.<frame>``'s rows holding it (missing values
+    are in no group)."""
+
+    def build() -> dict[object, np.ndarray]:
+        table = getattr(results, frame)
+        if table.empty:
+            return {}
+        return dict(table.groupby(column, sort=False, observed=True).indices)
+
+    return cached(results, ("positions", frame, column), build)
+
+
+def rows_of(results: Results, frame: str, column: str, value: object) -> pd.DataFrame:
+    """``results.<frame>[results.<frame>[column] == value]``, the same rows in the same order with the same
+    index, found through ``positions``."""
+    table = getattr(results, frame)
+    found = positions(results, frame, column).get(value)
+    if found is None:
+        return table.iloc[0:0]
+    return table.iloc[found]
+
+
+_PHONE_FRAMES = ("registrations", "leads", "visits", "commissions", "claims")
+
+
+def for_phone(results: Results, phone: str) -> Results:
+    """``results`` cut to ``phone``'s registrations, leads, visits, deal lines and claims (every other frame
+    whole): what a customer's story, label and claim read, without filtering a million rows each time. A
+    scoped Results stays marked as scoped for the same viewer."""
+    cut = dataclasses.replace(
+        results, **{name: rows_of(results, name, "phone", phone) for name in _PHONE_FRAMES}
+    )
+    marker = results.__dict__.get("_scoped_for")
+    if marker is not None:
+        object.__setattr__(cut, "_scoped_for", marker)
+    return cut
+
+
+class FirstRegistrations:
+    """Phone → the time of its first registration in the registry (why.first_registrations as a lookup)."""
+
+    def __init__(self, results: Results) -> None:
+        regs = results.registrations
+        if regs.empty:
+            self._at = pd.Series([], dtype=object)
+        else:
+            first = regs.sort_values("registered_at").drop_duplicates("phone")
+            self._at = first["registered_at"].set_axis(pd.Index(first["phone"]))
+
+    def get(self, phone: object, default: object = None) -> object:
+        if not isinstance(phone, str):
+            return default
+        try:
+            return self._at.loc[phone] if phone in self._at.index else default
+        except (KeyError, TypeError):
+            return default
+
+
+def first_registration(results: Results) -> FirstRegistrations:
+    """The phone → first registration lookup of ``results``, built once."""
+    return cached(results, "first_registrations", lambda: FirstRegistrations(results))
