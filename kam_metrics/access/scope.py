@@ -93,9 +93,9 @@ def _cut(results: Results, names: set[str]) -> Results:
         adjustments = adjustments.copy()
         adjustments["reason"] = [_reason_within(r, names) for r in adjustments["reason"]]
         frames["adjustments"] = adjustments
-    phones = (
-        set(frames["leads"]["phone"]) | set(frames["visits"]["phone"]) | set(frames["commissions"]["phone"])
-    )
+    # the phones on the viewer's rows, as one array (isin hashes it; no Python set of a team's phones)
+    phones = pd.concat([frames[f]["phone"] for f in ("leads", "visits", "commissions")], ignore_index=True)
+    phones = phones.unique()
     regs = results.registrations
     return dataclasses.replace(
         results,
@@ -125,8 +125,18 @@ def own_phones(results: Results, viewer: Viewer) -> frozenset[str]:
     """The phones on the viewer's own lead rows (a KAM's leads; nobody else reports leads)."""
     if viewer.role != KAM or not viewer.kam:
         return frozenset()
-    leads = results.leads
-    return frozenset(str(p) for p in leads.loc[leads["kam"] == viewer.kam, "phone"])
+    # asked by every page call of the KAM: counted once per Results object (a frozen dataclass: an attribute
+    # outside its fields, gone with the object)
+    known = results.__dict__.get("_own_phones")
+    if known is None:
+        known = results.__dict__.setdefault("_own_phones", {})
+    found = known.get(viewer.kam)
+    if found is None:
+        leads = results.leads
+        found = known.setdefault(
+            viewer.kam, frozenset(str(p) for p in leads.loc[leads["kam"] == viewer.kam, "phone"])
+        )
+    return found
 
 
 def phone_shown(viewer: Viewer, phone: object, own: bool, download: bool) -> str:

@@ -82,7 +82,8 @@ class Positions:
         if numbers is None:
             codes, uniques = pd.factorize(column, use_na_sentinel=True)  # missing: code -1, in no run
             self._values: pd.Index | None = pd.Index(uniques)
-            keys = codes.astype("int64")
+            # few distinct values (KAMs): small integers sort by radix, several times faster than int64
+            keys = codes.astype("int16" if len(uniques) < 2**15 else "int64")
         else:
             self._values, keys = None, numbers  # missing: -1, never looked up
         self._order = np.argsort(keys, kind="stable")
@@ -164,23 +165,52 @@ def for_phone(results: Results, phone: str) -> Results:
 
 
 class FirstRegistrations:
-    """Phone → the time of its first registration in the registry (why.first_registrations as a lookup)."""
+    """Phone → the time of its first registration in the registry (why.first_registrations as a lookup).
+
+    Stored phones are 11-digit numbers: sorted as int64 by (phone, time), the first row of each phone is its
+    first registration (a missing time sorts last, as sort_values puts it). ``numbers`` (sorted) and ``at``
+    are also what 查重's index reads."""
 
     def __init__(self, results: Results) -> None:
         regs = results.registrations
-        if regs.empty:
-            self._at = pd.Series([], dtype=object)
-        else:
+        self._times = regs["registered_at"]
+        numbers = _as_numbers(regs["phone"])
+        self._by_phone: pd.Series | None = None
+        if numbers is None or not pd.api.types.is_datetime64_dtype(self._times):  # not phone-shaped: pandas
             first = regs.sort_values("registered_at").drop_duplicates("phone")
-            self._at = first["registered_at"].set_axis(pd.Index(first["phone"]))
+            self._by_phone = first["registered_at"].set_axis(pd.Index(first["phone"]))
+            self.numbers, self._rows = np.array([], "int64"), np.array([], "int64")
+            return
+        times = self._times.to_numpy().view("int64").copy()
+        times[pd.isna(self._times).to_numpy()] = np.iinfo("int64").max
+        order = np.lexsort((times, numbers))
+        ordered = numbers[order]
+        first = np.ones(len(ordered), dtype=bool)
+        first[1:] = ordered[1:] != ordered[:-1]
+        first &= ordered >= 0  # a missing phone is no phone's registration
+        self.numbers, self._rows = ordered[first], order[first]
+
+    @property
+    def phone_shaped(self) -> bool:
+        """Whether the lookup is by number (``numbers`` and ``at`` hold every registered phone)."""
+        return self._by_phone is None
+
+    @property
+    def at(self) -> np.ndarray:
+        """The first registration's time of each of ``numbers``."""
+        return self._times.to_numpy()[self._rows]
 
     def get(self, phone: object, default: object = None) -> object:
         if not isinstance(phone, str):
             return default
-        try:
-            return self._at.loc[phone] if phone in self._at.index else default
-        except (KeyError, TypeError):
+        if self._by_phone is not None:
+            return self._by_phone.loc[phone] if phone in self._by_phone.index else default
+        if not (len(phone) == 11 and phone.isascii() and phone.isdigit()):
             return default
+        i = np.searchsorted(self.numbers, int(phone))
+        if i == len(self.numbers) or self.numbers[i] != int(phone):
+            return default
+        return self._times.iloc[self._rows[i]]
 
 
 def first_registration(results: Results) -> FirstRegistrations:

@@ -40,21 +40,35 @@ def cell_state(in_progress: object, met: object) -> str:
 def heatmap(results: Results, lang: str) -> pd.DataFrame:
     """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, the hover's lines as
     plain text (counts against targets, the fine, the flag with its streak or empty) and the cell's own text."""
+    # the words and the targets once, and each distinct fine and flag worded once (thousands of KAM-weeks)
+    labels = {q: t(f"ui.col.{q}", lang) for q in QUOTAS}
+    targets = {q: getattr(results.rules.targets, q) for q in QUOTAS}
+    states = {s: t(f"ui.state.{s}", lang) for s in ("in_progress", "met", "missed")}
+    fine_word = t("ui.col.fine", lang)
+    fines: dict[object, str] = {}
+    flags: dict[tuple, str] = {}
     rows = []
     for r in results.weekly.itertuples(index=False):
         state = cell_state(r.in_progress, r.met)
-        counts = " · ".join(
-            f"{t(f'ui.col.{q}', lang)} {getattr(r, q)}/{getattr(results.rules.targets, q)}" for q in QUOTAS
-        )
-        flag = f"{t(f'flag.{r.flag}', lang)} ({t('ui.streak', lang, n=r.missed_streak)})" if r.flag else ""
+        counts = " · ".join(f"{labels[q]} {getattr(r, q)}/{targets[q]}" for q in QUOTAS)
+        if r.flag:
+            flag = flags.get((r.flag, r.missed_streak))
+            if flag is None:
+                flag = f"{t(f'flag.{r.flag}', lang)} ({t('ui.streak', lang, n=r.missed_streak)})"
+                flags[(r.flag, r.missed_streak)] = flag
+        else:
+            flag = ""
+        fine = fines.get(r.fine)
+        if fine is None:
+            fine = fines[r.fine] = f"{fine_word} {money(r.fine)}"
         rows.append(
             {
                 "kam": r.kam,
                 "week": r.week,
                 "state": state,
-                "state_label": t(f"ui.state.{state}", lang),
+                "state_label": states[state],
                 "counts": counts,
-                "fine": f"{t('ui.col.fine', lang)} {money(r.fine)}",
+                "fine": fine,
                 "flag": flag,
                 "text": cell_text(state, r.fine),
             }
@@ -64,6 +78,20 @@ def heatmap(results: Results, lang: str) -> pd.DataFrame:
 
 def weekly_table(results: Results, lang: str) -> pd.DataFrame:
     """The KAM × week rows as shown: counts, shortfalls, fine, met, streak and flag in words."""
+    met = {k: t(k, lang) for k in ("ui.state.in_progress", "ui.yes", "ui.no")}
+    fines: dict[object, str] = {}
+    flags: dict[object, str] = {}
+
+    def fine(value: object) -> str:
+        if value not in fines:
+            fines[value] = money(value)
+        return fines[value]
+
+    def flag(code: object) -> str:
+        if code not in flags:
+            flags[code] = word("flag", code, lang)
+        return flags[code]
+
     rows = [
         {
             "kam": r.kam,
@@ -72,10 +100,10 @@ def weekly_table(results: Results, lang: str) -> pd.DataFrame:
             "units": r.units,
             "batches": r.batches,
             "numbers": r.numbers,
-            "fine": money(r.fine),
-            "met": t("ui.state.in_progress" if r.in_progress else "ui.yes" if r.met else "ui.no", lang),
+            "fine": fine(r.fine),
+            "met": met["ui.state.in_progress" if r.in_progress else "ui.yes" if r.met else "ui.no"],
             "missed_streak": r.missed_streak,
-            "flag": word("flag", r.flag, lang),
+            "flag": flag(r.flag),
         }
         for r in results.weekly.itertuples(index=False)
     ]
