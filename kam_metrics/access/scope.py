@@ -16,7 +16,10 @@ import json
 import threading
 import weakref
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.access.roles import KAM, TEAM_LEAD, Viewer
 from kam_metrics.contract.text import OTHER_KAM_MARK
@@ -101,12 +104,22 @@ def _cut(results: Results, names: set[str]) -> Results:
         results,
         kams=keep(results.kams),
         claims=keep(results.claims),
-        registrations=regs[regs["phone"].isin(phones)].reset_index(drop=True),
+        registrations=regs[_isin(regs["phone"], phones)].reset_index(drop=True),
         rejected=results.rejected.iloc[0:0],
         warnings=results.warnings.iloc[0:0],
         adjudications=keep(results.adjudications),
         **frames,
     )
+
+
+def _isin(column: pd.Series, values) -> np.ndarray:
+    """``column.isin(values)`` as a bool array; through Arrow for text (pandas' isin on Arrow-backed strings
+    walks the values in Python)."""
+    try:
+        found = pc.is_in(pa.array(column), value_set=pa.array(values, pa.large_string()))
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return column.isin(values).to_numpy(dtype=bool)
 
 
 def _reason_within(reason: object, names: set[str]) -> object:

@@ -26,7 +26,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.engine.story import _key_of
 from kam_metrics.i18n import t
 from kam_metrics.present.format import day, mask_text, stamp
-from kam_metrics.present.index import first_registration
+from kam_metrics.present.index import first_registration, positions
 
 MASKED = re.compile(r"(1[3-9]\d)\*{4}(\d{4})")
 
@@ -133,7 +133,11 @@ def _build(results: Results) -> Index:
         reg_phone = _numbers(pa.array(regs["phone"], pa.string())) if len(regs) else np.array([], "int64")
         reg_at, reg_order = regs["registered_at"].to_numpy(), np.argsort(reg_phone, kind="stable")
     leads = results.leads["phone"]
-    lead_phones = _numbers(pc.unique(pa.array(leads, pa.string()))) if len(leads) else np.array([], "int64")
+    lead_phones = positions(results, "leads", "phone").numbers()  # the pages' index of lead rows per phone
+    if lead_phones is None:
+        lead_phones = (
+            _numbers(pc.unique(pa.array(leads, pa.string()))) if len(leads) else np.array([], "int64")
+        )
     forms = _mask_key(lead_phones)
     by_form = np.argsort(forms, kind="stable")
     return Index(

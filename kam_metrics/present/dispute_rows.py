@@ -72,6 +72,8 @@ def _seen(viewer: Viewer, kams: pd.Series, teams: dict[str, str]) -> pd.Series:
         names = {k for k, team in teams.items() if team == viewer.team} if viewer.team else set()
     else:
         names = {viewer.kam} if viewer.kam else set()
+    if pd.api.types.is_string_dtype(kams) and kams.dtype != object:
+        return kams.fillna("").isin(names)  # text() of a stored name: the name, "" when missing
     return kams.astype(object).where(kams.notna(), "").astype(str).isin(names)
 
 

@@ -86,8 +86,23 @@ class Positions:
             keys = codes.astype("int16" if len(uniques) < 2**15 else "int64")
         else:
             self._values, keys = None, numbers  # missing: -1, never looked up
-        self._order = np.argsort(keys, kind="stable")
-        self._sorted = keys[self._order]
+        if numbers is None:
+            self._order = np.argsort(keys, kind="stable")
+            self._sorted = keys[self._order]
+        else:
+            # phone × n + position is unique and keeps positions ascending within a phone, so a plain sort
+            # of int64 (much faster than a stable argsort) gives both the order and the sorted phones
+            n = len(keys)
+            combined = np.sort(keys * n + np.arange(n, dtype="int64"))
+            self._order, self._sorted = combined % n, combined // n
+
+    def numbers(self) -> np.ndarray | None:
+        """The distinct 11-digit values as int64, sorted (None: not a phone column)."""
+        if self._values is not None:
+            return None
+        keep = np.ones(len(self._sorted), dtype=bool)
+        keep[1:] = self._sorted[1:] != self._sorted[:-1]
+        return self._sorted[keep & (self._sorted >= 0)]
 
     def get(self, value: object) -> np.ndarray | None:
         """The positions holding ``value`` (ascending), None when no row holds it."""
