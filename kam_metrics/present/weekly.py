@@ -40,78 +40,69 @@ def cell_state(in_progress: object, met: object) -> str:
 def heatmap(results: Results, lang: str) -> pd.DataFrame:
     """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, the hover's lines as
     plain text (counts against targets, the fine, the flag with its streak or empty) and the cell's own text."""
-    # the words and the targets once, and each distinct fine and flag worded once (thousands of KAM-weeks)
-    labels = {q: t(f"ui.col.{q}", lang) for q in QUOTAS}
-    targets = {q: getattr(results.rules.targets, q) for q in QUOTAS}
-    states = {s: t(f"ui.state.{s}", lang) for s in ("in_progress", "met", "missed")}
+    weekly = results.weekly
+    if weekly.empty:
+        return pd.DataFrame([], columns=CELLS)
+    # column at a time: the counts as one string operation, each distinct fine and flag worded once
+    states = [cell_state(p, m) for p, m in zip(weekly["in_progress"], weekly["met"], strict=True)]
+    words = {s: t(f"ui.state.{s}", lang) for s in set(states)}
+    counts = None
+    for q in QUOTAS:
+        part = f"{t(f'ui.col.{q}', lang)} " + weekly[q].astype(str) + f"/{getattr(results.rules.targets, q)}"
+        counts = part if counts is None else counts + " · " + part
     fine_word = t("ui.col.fine", lang)
-    fines: dict[object, str] = {}
+    fines = {f: f"{fine_word} {money(f)}" for f in set(weekly["fine"])}
+    texts: dict[tuple, str] = {}
     flags: dict[tuple, str] = {}
-    rows = []
-    for r in results.weekly.itertuples(index=False):
-        state = cell_state(r.in_progress, r.met)
-        counts = " · ".join(f"{labels[q]} {getattr(r, q)}/{targets[q]}" for q in QUOTAS)
-        if r.flag:
-            flag = flags.get((r.flag, r.missed_streak))
-            if flag is None:
-                flag = f"{t(f'flag.{r.flag}', lang)} ({t('ui.streak', lang, n=r.missed_streak)})"
-                flags[(r.flag, r.missed_streak)] = flag
-        else:
-            flag = ""
-        fine = fines.get(r.fine)
-        if fine is None:
-            fine = fines[r.fine] = f"{fine_word} {money(r.fine)}"
-        rows.append(
-            {
-                "kam": r.kam,
-                "week": r.week,
-                "state": state,
-                "state_label": states[state],
-                "counts": counts,
-                "fine": fine,
-                "flag": flag,
-                "text": cell_text(state, r.fine),
-            }
-        )
-    return pd.DataFrame(rows, columns=CELLS)
+
+    def flag(code: object, streak: object) -> str:
+        if not code:
+            return ""
+        if (code, streak) not in flags:
+            flags[(code, streak)] = f"{t(f'flag.{code}', lang)} ({t('ui.streak', lang, n=streak)})"
+        return flags[(code, streak)]
+
+    def text(state: str, fine: object) -> str:
+        if (state, fine) not in texts:
+            texts[(state, fine)] = cell_text(state, fine)
+        return texts[(state, fine)]
+
+    data = {
+        "kam": list(weekly["kam"]),
+        "week": list(weekly["week"]),
+        "state": states,
+        "state_label": [words[s] for s in states],
+        "counts": counts.tolist(),
+        "fine": [fines[f] if f in fines else f"{fine_word} {money(f)}" for f in weekly["fine"]],
+        "flag": [flag(c, n) for c, n in zip(weekly["flag"], weekly["missed_streak"], strict=True)],
+        "text": [text(s, f) for s, f in zip(states, weekly["fine"], strict=True)],
+    }
+    return pd.DataFrame(data, columns=CELLS)
 
 
 def weekly_table(results: Results, lang: str) -> pd.DataFrame:
     """The KAM × week rows as shown: counts, shortfalls, fine, met, streak and flag in words."""
+    columns = ["kam", "team", "week", "units", "batches", "numbers", "fine", "met", "missed_streak", "flag"]
+    weekly = results.weekly
+    if weekly.empty:
+        return shown([], columns, lang)
     met = {k: t(k, lang) for k in ("ui.state.in_progress", "ui.yes", "ui.no")}
-    fines: dict[object, str] = {}
-    flags: dict[object, str] = {}
-
-    def fine(value: object) -> str:
-        if value not in fines:
-            fines[value] = money(value)
-        return fines[value]
-
-    def flag(code: object) -> str:
-        if code not in flags:
-            flags[code] = word("flag", code, lang)
-        return flags[code]
-
-    rows = [
-        {
-            "kam": r.kam,
-            "team": r.team,
-            "week": r.week,
-            "units": r.units,
-            "batches": r.batches,
-            "numbers": r.numbers,
-            "fine": fine(r.fine),
-            "met": met["ui.state.in_progress" if r.in_progress else "ui.yes" if r.met else "ui.no"],
-            "missed_streak": r.missed_streak,
-            "flag": flag(r.flag),
-        }
-        for r in results.weekly.itertuples(index=False)
-    ]
-    return shown(
-        rows,
-        ["kam", "team", "week", "units", "batches", "numbers", "fine", "met", "missed_streak", "flag"],
-        lang,
-    )
+    fines = {f: money(f) for f in set(weekly["fine"])}
+    flags = {f: word("flag", f, lang) for f in set(weekly["flag"])}
+    data = {
+        "kam": list(weekly["kam"]),
+        "team": list(weekly["team"]),
+        "week": list(weekly["week"]),
+        **{c: list(weekly[c]) for c in ("units", "batches", "numbers")},
+        "fine": [fines[f] if f in fines else money(f) for f in weekly["fine"]],
+        "met": [
+            met["ui.state.in_progress" if p else "ui.yes" if m else "ui.no"]
+            for p, m in zip(weekly["in_progress"], weekly["met"], strict=True)
+        ],
+        "missed_streak": list(weekly["missed_streak"]),
+        "flag": [flags[f] if f in flags else word("flag", f, lang) for f in weekly["flag"]],
+    }
+    return shown(data, columns, lang)
 
 
 def _week_bounds(results: Results, week: str) -> tuple[dt.date, dt.date]:
