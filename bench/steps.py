@@ -468,6 +468,7 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
 
     from kam_metrics.access.roles import KAM, LOCAL, Viewer
     from kam_metrics.present import PAGES, check, customer, mine, upload, weekly
+    from kam_metrics.present.common import kam_names, weeks
 
     # Every page as the director sees it (local mode: the same calls as before accounts existed); 我的 is a
     # KAM's page only, so it is timed for the first KAM.
@@ -479,9 +480,10 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
     ]
     # The upload page shows the ledger; the drill-downs a director opens most: a KAM-week and a customer.
     calls.append(("upload+ledger", lambda: upload.view(results, LOCAL, LANG, uploads=store.uploads())))
-    default = weekly.view(results, LOCAL, LANG)
-    if default.kams and default.weeks:
-        kam, week = default.kams[0], default.weeks[-1]
+    # the first KAM and the last week as the weekly page lists them, without calling the page (that would warm it)
+    kams, shown_weeks = kam_names(results), weeks(results)
+    if kams and shown_weeks:
+        kam, week = kams[0], shown_weeks[-1]
         calls.append(("weekly+kam_week", lambda: weekly.view(results, LOCAL, LANG, kam=kam, week=week)))
         own = Viewer(login="bench-kam", role=KAM, kam=kam)
         calls.append(("mine", lambda: mine.view(results, own, LANG)))
@@ -489,4 +491,40 @@ def page_calls(store, results) -> list[tuple[str, Callable[[], object]]]:
         phone = results.leads["phone"].iloc[len(results.leads) // 2]
         calls.append(("customer+story", lambda: customer.view(results, LOCAL, LANG, phone=phone)))
         calls.append(("check+phone", lambda: check.view(results, LOCAL, phone, LANG)))
+    calls += _role_calls(store, results, kams[0] if kams else None)
+    return calls
+
+
+def _role_calls(store, results, kam: str | None) -> list[tuple[str, Callable[[], object]]]:
+    """A KAM's and a team lead's calls: their scope, then each of their pages (the KAM: the first KAM, the team
+    lead: that KAM's team), 查重 empty and with one of the KAM's own phones."""
+    from kam_metrics.access.roles import KAM, TEAM_LEAD, Viewer
+    from kam_metrics.access.roles import PAGES as ROLE_PAGES
+    from kam_metrics.access.scope import scope
+    from kam_metrics.present import PAGES, check, disputes
+
+    if kam is None:
+        return []
+    kams = results.kams
+    team = kams.loc[kams["kam"] == kam, "team"]
+    viewers = [(KAM, Viewer(login="bench-kam-own", role=KAM, kam=kam))]
+    if len(team) and isinstance(team.iloc[0], str):
+        viewers.append((TEAM_LEAD, Viewer(login="bench-lead", role=TEAM_LEAD, team=team.iloc[0])))
+    leads = results.leads
+    own = leads.loc[leads["kam"] == kam, "phone"]
+    calls: list[tuple[str, Callable[[], object]]] = []
+    for role, viewer in viewers:
+        label = "kam" if role == KAM else "team lead"
+        calls.append((f"scope ({label})", lambda v=viewer: scope(results, v)))
+        for name in ROLE_PAGES[role]:
+            if name == "disputes":
+                call = lambda v=viewer: disputes.view(results, v, LANG, store=store)  # noqa: E731
+            else:
+                call = lambda v=viewer, render=PAGES[name]: render(results, v, LANG)  # noqa: E731
+            calls.append((f"{name} ({label})", call))
+        if len(own):
+            phone = own.iloc[len(own) // 2]
+            calls.append(
+                (f"check+phone ({label})", lambda v=viewer, p=phone: check.view(results, v, p, LANG))
+            )
     return calls

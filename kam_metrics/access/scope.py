@@ -16,7 +16,10 @@ import json
 import threading
 import weakref
 
+import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.access.roles import KAM, TEAM_LEAD, Viewer
 from kam_metrics.contract.text import OTHER_KAM_MARK
@@ -93,20 +96,30 @@ def _cut(results: Results, names: set[str]) -> Results:
         adjustments = adjustments.copy()
         adjustments["reason"] = [_reason_within(r, names) for r in adjustments["reason"]]
         frames["adjustments"] = adjustments
-    phones = (
-        set(frames["leads"]["phone"]) | set(frames["visits"]["phone"]) | set(frames["commissions"]["phone"])
-    )
+    # the phones on the viewer's rows, as one array (isin hashes it; no Python set of a team's phones)
+    phones = pd.concat([frames[f]["phone"] for f in ("leads", "visits", "commissions")], ignore_index=True)
+    phones = phones.unique()
     regs = results.registrations
     return dataclasses.replace(
         results,
         kams=keep(results.kams),
         claims=keep(results.claims),
-        registrations=regs[regs["phone"].isin(phones)].reset_index(drop=True),
+        registrations=regs[_isin(regs["phone"], phones)].reset_index(drop=True),
         rejected=results.rejected.iloc[0:0],
         warnings=results.warnings.iloc[0:0],
         adjudications=keep(results.adjudications),
         **frames,
     )
+
+
+def _isin(column: pd.Series, values) -> np.ndarray:
+    """``column.isin(values)`` as a bool array; through Arrow for text (pandas' isin on Arrow-backed strings
+    walks the values in Python)."""
+    try:
+        found = pc.is_in(pa.array(column), value_set=pa.array(values, pa.large_string()))
+        return found.fill_null(False).to_numpy(zero_copy_only=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError, TypeError):
+        return column.isin(values).to_numpy(dtype=bool)
 
 
 def _reason_within(reason: object, names: set[str]) -> object:
@@ -125,8 +138,18 @@ def own_phones(results: Results, viewer: Viewer) -> frozenset[str]:
     """The phones on the viewer's own lead rows (a KAM's leads; nobody else reports leads)."""
     if viewer.role != KAM or not viewer.kam:
         return frozenset()
-    leads = results.leads
-    return frozenset(str(p) for p in leads.loc[leads["kam"] == viewer.kam, "phone"])
+    # asked by every page call of the KAM: counted once per Results object (a frozen dataclass: an attribute
+    # outside its fields, gone with the object)
+    known = results.__dict__.get("_own_phones")
+    if known is None:
+        known = results.__dict__.setdefault("_own_phones", {})
+    found = known.get(viewer.kam)
+    if found is None:
+        leads = results.leads
+        found = known.setdefault(
+            viewer.kam, frozenset(str(p) for p in leads.loc[leads["kam"] == viewer.kam, "phone"])
+        )
+    return found
 
 
 def phone_shown(viewer: Viewer, phone: object, own: bool, download: bool) -> str:

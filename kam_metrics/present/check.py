@@ -26,6 +26,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.engine.story import _key_of
 from kam_metrics.i18n import t
 from kam_metrics.present.format import day, mask_text, stamp
+from kam_metrics.present.index import first_registration, positions
 
 MASKED = re.compile(r"(1[3-9]\d)\*{4}(\d{4})")
 
@@ -124,11 +125,19 @@ def _build(results: Results) -> Index:
     number = _numbers(pa.array(claims["phone"], pa.string())) if len(claims) else np.array([], "int64")
     start_k = claims["start_k"].to_numpy(dtype="int64")
     order = np.lexsort((start_k, number))  # by phone, then start
-    regs = results.registrations.sort_values("registered_at", kind="stable").drop_duplicates("phone")
-    reg_phone = _numbers(pa.array(regs["phone"], pa.string())) if len(regs) else np.array([], "int64")
-    reg_order = np.argsort(reg_phone, kind="stable")
+    first = first_registration(results)  # shared with the pages' index: the first registration per phone
+    if first.phone_shaped:
+        reg_phone, reg_at, reg_order = first.numbers, first.at, slice(None)  # sorted by phone already
+    else:
+        regs = results.registrations.sort_values("registered_at", kind="stable").drop_duplicates("phone")
+        reg_phone = _numbers(pa.array(regs["phone"], pa.string())) if len(regs) else np.array([], "int64")
+        reg_at, reg_order = regs["registered_at"].to_numpy(), np.argsort(reg_phone, kind="stable")
     leads = results.leads["phone"]
-    lead_phones = _numbers(pc.unique(pa.array(leads, pa.string()))) if len(leads) else np.array([], "int64")
+    lead_phones = positions(results, "leads", "phone").numbers()  # the pages' index of lead rows per phone
+    if lead_phones is None:
+        lead_phones = (
+            _numbers(pc.unique(pa.array(leads, pa.string()))) if len(leads) else np.array([], "int64")
+        )
     forms = _mask_key(lead_phones)
     by_form = np.argsort(forms, kind="stable")
     return Index(
@@ -137,7 +146,7 @@ def _build(results: Results) -> Index:
         lapse=claims["lapse_ts"].to_numpy(dtype="float64", na_value=np.nan)[order],
         kam=claims["kam"].to_numpy(dtype=object)[order],
         reg_phone=reg_phone[reg_order],
-        reg_at=regs["registered_at"].to_numpy()[reg_order],
+        reg_at=reg_at[reg_order],
         mask_keys=forms[by_form],
         mask_phones=lead_phones[by_form],
     )

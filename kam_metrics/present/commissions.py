@@ -13,6 +13,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, kam_names
 from kam_metrics.present.format import day, money, shown, text, word
+from kam_metrics.present.index import memo_view
 
 ALL = "*"  # the month pick's "all months"
 SUMS = ("commission", "clawback", "fines", "net")
@@ -60,9 +61,11 @@ def statement_table(
     frame = _of_month(results, month, kam)
     rows = []
     teams: list[str] = []
+    # each KAM's lines in one pass (was one filter of every line per KAM); a group keeps the lines' order
+    by_kam = dict(list(frame.groupby("kam", sort=False, observed=True))) if len(frame) else {}
     for name in kam_names(results) if kam is None else [kam]:
-        lines = frame[frame["kam"] == name]
-        if lines.empty:
+        lines = by_kam.get(name)
+        if lines is None or lines.empty:
             continue
         team = lines["team"].iloc[0]
         if kam is None and teams and team != teams[-1]:
@@ -140,7 +143,8 @@ def column_widths(frame: pd.DataFrame) -> dict[str, int]:
         text = str(value)
         return sum(14 if ord(c) > 0x2E80 else 8 for c in text) + 26
 
-    return {c: max([width(c), *(width(v) for v in frame[c])]) for c in frame.columns}
+    # each distinct value once: a column repeats its names, types and reasons over thousands of lines
+    return {c: max([width(c), *(width(v) for v in pd.unique(frame[c]))]) for c in frame.columns}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -169,6 +173,12 @@ def view(
     KAMs ``viewer`` may see): the cards, the statement and the deal lines all follow both picks."""
     require_page(viewer, "commissions")
     results = scope(results, viewer)
+    # the same picks of the same (scoped) Results show the same page: built once, then looked up
+    key = ("commissions.view", viewer, lang, month, kam)
+    return memo_view(results, key, lambda: _view(results, viewer, lang, month, kam))
+
+
+def _view(results: Results, viewer: Viewer, lang: str, month: str | None, kam: str | None) -> CommissionsView:
     shown_months = months(results)
     kams = kam_names(results)
     month = None if month == ALL else chosen(month, shown_months, shown_months[-1] if shown_months else None)

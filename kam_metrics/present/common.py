@@ -10,6 +10,7 @@ import pandas as pd
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.format import day, shown, word
+from kam_metrics.present.index import cached
 
 
 def teams(results: Results) -> list[str]:
@@ -22,6 +23,11 @@ def for_team(results: Results, team: str | None) -> Results:
     crosses teams); deals nobody holds stay out of a team's view."""
     if team is None:
         return results
+    # one object per (results, team), so what the pages cache on it (present.index) is kept between calls
+    return cached(results, ("for_team", team), lambda: _for_team(results, team))
+
+
+def _for_team(results: Results, team: str) -> Results:
     kams = results.kams[results.kams["team"] == team]
     names = set(kams["kam"])
 

@@ -18,6 +18,7 @@ from kam_metrics.i18n import t
 from kam_metrics.present.common import kam_names
 from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import day, mask_phone, mask_text, money, shown, stamp, text, word
+from kam_metrics.present.index import cached, for_phone, fresh
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
 STORY = ["time", "event", "kam", "status", "detail"]
@@ -66,7 +67,7 @@ def find_customers(results: Results, query: str) -> list[str]:
 def customer_label(results: Results, phone: str, shown_phone: str | None = None) -> str:
     """``138****5678 · 王建国 / 王先生`` (``shown_phone``, default the masked number, and every name seen for it)."""
     names: list[str] = []
-    for frame in _sources(results):
+    for frame in _sources(for_phone(results, phone)):
         for name in frame.loc[frame["phone"] == phone, "customer_name"]:
             if isinstance(name, str) and name and name not in names:
                 names.append(name)
@@ -120,9 +121,10 @@ def customer_story(results: Results, viewer: Viewer, phone: str, lang: str) -> p
     out, and a claim they hold is named 另一位大客户经理."""
     results = scope(results, viewer)
     registered_at = first_registrations(results).get(phone)
-    (claim_kams, adjudicated), reasons = _row_facts(results, phone), reasons_of(results)
+    one = for_phone(results, phone)  # the phone's rows only, through the per-Results index
+    (claim_kams, adjudicated), reasons = _row_facts(one, phone), reasons_of(results)
     rows = []
-    for e in story.customer_events(results, phone).itertuples(index=False):
+    for e in story.customer_events(one, phone).itertuples(index=False):
         claim_kam = claim_kams.get((e.event, e.upload_id, e.row_no))
         status, detail = _detail(e, claim_kam, registered_at, lang)
         status = status_with_mark(status, adjudicated.get((e.event, e.upload_id, e.row_no)), reasons, lang)
@@ -138,12 +140,19 @@ def customer_story(results: Results, viewer: Viewer, phone: str, lang: str) -> p
     return shown(rows, STORY, lang)
 
 
-def visible_phones(results: Results, viewer: Viewer) -> set[str] | None:
-    """The phones on rows ``viewer`` sees (their leads, visits, deal lines); None: every phone."""
+def visible_phones(results: Results, viewer: Viewer) -> frozenset[str] | None:
+    """The phones on rows ``viewer`` sees (their leads, visits, deal lines); None: every phone. Built once per
+    scoped Results (that is, per viewer)."""
     if viewer.sees_all:
         return None
     scoped = scope(results, viewer)
-    return {str(p) for f in (scoped.leads, scoped.visits, scoped.commissions) for p in f["phone"]}
+
+    def build() -> frozenset[str]:
+        return frozenset(
+            str(p) for f in (scoped.leads, scoped.visits, scoped.commissions) for p in f["phone"]
+        )
+
+    return cached(scoped, "customer.visible_phones", build)
 
 
 def claim_text(results: Results, viewer: Viewer, phone: str, lang: str) -> str:
@@ -154,7 +163,7 @@ def claim_text(results: Results, viewer: Viewer, phone: str, lang: str) -> str:
     visible = visible_phones(results, viewer)
     if visible is not None and phone not in visible:
         return ""
-    claim = story.claim_holder(results, phone)
+    claim = story.claim_holder(for_phone(results, phone), phone)
     if claim is None:
         return t("ui.claim.none", lang)
     holder = kam_shown(viewer, claim.kam, allowed_kams(results, viewer), t("scope.other_kam", lang))
@@ -258,6 +267,9 @@ def view(
         phone=phone or None,
         ref=customer_ref(phone, key) if phone else None,
         customer=customer,
-        refusals=refusals(team_results, viewer, lang),
+        # the same on every call of a (scoped) Results: counted once
+        refusals=fresh(
+            cached(team_results, ("customer.refusals", lang), lambda: refusals(team_results, viewer, lang))
+        ),
         kams=kam_names(team_results),
     )

@@ -14,6 +14,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.ingest import decisions
 from kam_metrics.present.format import day, mask_phone, stamp, text, word
+from kam_metrics.present.index import cached
 
 KINDS = codes.ADJUDICATION_KINDS
 
@@ -63,11 +64,28 @@ def may_see_kam(viewer: Viewer, kam: object, teams: dict[str, str]) -> bool:
     return bool(viewer.kam) and text(kam) == viewer.kam
 
 
-def reported_phones(results: Results, viewer: Viewer, teams: dict[str, str]) -> set[str]:
-    """Phones with a lead of a KAM the viewer may see (a KAM may dispute a deal of a phone they reported)."""
-    leads = results.leads
-    mine = [may_see_kam(viewer, k, teams) for k in leads["kam"]]
-    return set(leads.loc[mine, "phone"].astype(str))
+def _seen(viewer: Viewer, kams: pd.Series, teams: dict[str, str]) -> pd.Series:
+    """may_see_kam for a whole column at once (the same test: a missing KAM is "")."""
+    if viewer.sees_all:
+        return pd.Series(True, index=kams.index)
+    if viewer.role == roles.TEAM_LEAD:
+        names = {k for k, team in teams.items() if team == viewer.team} if viewer.team else set()
+    else:
+        names = {viewer.kam} if viewer.kam else set()
+    if pd.api.types.is_string_dtype(kams) and kams.dtype != object:
+        return kams.fillna("").isin(names)  # text() of a stored name: the name, "" when missing
+    return kams.astype(object).where(kams.notna(), "").astype(str).isin(names)
+
+
+def reported_phones(results: Results, viewer: Viewer, teams: dict[str, str]) -> frozenset[str]:
+    """Phones with a lead of a KAM the viewer may see (a KAM may dispute a deal of a phone they reported);
+    built once per (Results, viewer)."""
+
+    def build() -> frozenset[str]:
+        leads = results.leads
+        return frozenset(leads.loc[_seen(viewer, leads["kam"], teams).to_numpy(), "phone"].astype(str))
+
+    return cached(results, ("disputes.reported_phones", viewer), build)
 
 
 # -- rows ---------------------------------------------------------------------------------------------------------
@@ -96,12 +114,28 @@ def _adj(value) -> int | None:
 
 def rows(results: Results, viewer: Viewer, kind: str, lang: str, kam: str | None = None, refused_only=False) -> list[Row]:  # fmt: skip
     """The rows of ``kind`` the viewer may see (of one KAM when given), newest first; ``refused_only`` keeps
-    leads, visits and units that are not valid and deals nobody holds or another KAM holds."""
+    leads, visits and units that are not valid and deals nobody holds or another KAM holds. Built once per
+    (Results, viewer, kind, lang, kam, refused_only); the list handed out is a copy."""
+    key = ("disputes.rows", viewer, kind, lang, kam, bool(refused_only))
+    return list(cached(results, key, lambda: _rows(results, viewer, kind, lang, kam, refused_only)))
+
+
+def _picked(frame: pd.DataFrame, viewer: Viewer, teams: dict[str, str], kam: str | None, refused_only) -> pd.DataFrame:  # fmt: skip
+    """The rows of ``frame`` rows() keeps before it looks at each one: the KAM's, visible, refused if asked."""
+    keep = _seen(viewer, frame["kam"], teams)
+    if kam:
+        keep &= frame["kam"] == kam
+    if refused_only:
+        keep &= frame["status"] != codes.VALID
+    return frame[keep.fillna(False).to_numpy(dtype=bool)]
+
+
+def _rows(results: Results, viewer: Viewer, kind: str, lang: str, kam: str | None, refused_only) -> list[Row]:
     teams, reasons = teams_of(results), reasons_of(results)
     out: list[Row] = []
     if kind in ("lead", "visit"):
         frame, at = (results.leads, "reported_at") if kind == "lead" else (results.visits, "visited_at")
-        for r in frame.itertuples(index=False):
+        for r in _picked(frame, viewer, teams, kam, refused_only).itertuples(index=False):
             if (kam and r.kam != kam) or not may_see_kam(viewer, r.kam, teams):
                 continue
             if refused_only and r.status == codes.VALID:
@@ -114,7 +148,7 @@ def rows(results: Results, viewer: Viewer, kind: str, lang: str, kam: str | None
         out.sort(key=lambda row: row.key["at"], reverse=True)
         return out
     if kind == "unit":
-        for r in results.units.itertuples(index=False):
+        for r in _picked(results.units, viewer, teams, kam, refused_only).itertuples(index=False):
             if (kam and r.kam != kam) or not may_see_kam(viewer, r.kam, teams):
                 continue
             if refused_only and r.status == codes.VALID:

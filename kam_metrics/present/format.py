@@ -72,10 +72,16 @@ def word(prefix: str, code: object, lang: str) -> str:
     return t(f"{prefix}.{code}", lang)
 
 
-def shown(rows: list[dict], columns: list[str], lang: str) -> pd.DataFrame:
+def shown(rows: list[dict] | dict[str, list], columns: list[str], lang: str) -> pd.DataFrame:
     """A display frame: ``columns`` in order, texts as text (missing → empty), headers in the UI language."""
     frame = pd.DataFrame(rows, columns=columns)
     for c in columns:
-        if not pd.api.types.is_numeric_dtype(frame[c]):
-            frame[c] = [v if isinstance(v, str) else text(v) for v in frame[c]]
+        column = frame[c]
+        if pd.api.types.is_numeric_dtype(column):
+            continue
+        if isinstance(column.dtype, pd.StringDtype):  # texts already: only a missing one becomes ""
+            if column.hasnans:
+                frame[c] = column.fillna("")
+            continue
+        frame[c] = [v if isinstance(v, str) else text(v) for v in column]
     return frame.rename(columns={c: t(f"ui.col.{c}", lang) for c in columns})

@@ -18,6 +18,7 @@ from kam_metrics.i18n import t
 from kam_metrics.present.common import week_label
 from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import money, shown, stamp, word
+from kam_metrics.present.index import memo_view
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
 LAST_WEEKS = 8  # verdicts shown (newest first)
@@ -162,6 +163,11 @@ def view(results: Results, viewer: Viewer, lang: str, week: str | None = None) -
     """我的 for a KAM viewer (roles.Refused for any other role: the page is theirs alone)."""
     require_page(viewer, "mine")
     results = scope(results, viewer)
+    # the viewer's own scoped Results: the page is built once per week asked for, then looked up
+    return memo_view(results, ("mine.view", viewer, lang, week), lambda: _view(results, viewer, lang, week))
+
+
+def _view(results: Results, viewer: Viewer, lang: str, week: str | None) -> MineView:
     kam = viewer.kam or ""
     teams = results.kams["team"]
     team = str(teams.iloc[0]) if len(teams) else ""

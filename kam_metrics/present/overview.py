@@ -16,6 +16,7 @@ from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.common import chosen, flagged, flagged_rows, week_labels, weeks
 from kam_metrics.present.format import day, money, shown
+from kam_metrics.present.index import memo_view
 
 
 def kpis(results: Results, week: str) -> dict:
@@ -204,6 +205,11 @@ def view(results: Results, viewer: Viewer, lang: str, week: str | None = None) -
     ``viewer`` may see."""
     require_page(viewer, "overview")
     results = scope(results, viewer)
+    # the same week of the same (scoped) Results shows the same page: built once, then looked up
+    return memo_view(results, ("overview.view", viewer, lang, week), lambda: _view(results, lang, week))
+
+
+def _view(results: Results, lang: str, week: str | None) -> OverviewView:
     shown_weeks = weeks(results)
     week = chosen(week, shown_weeks, last_complete(results))
     if week is None:

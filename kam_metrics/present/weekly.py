@@ -17,6 +17,7 @@ from kam_metrics.present.common import chosen, flagged, kam_names, week_label, w
 from kam_metrics.present.customer import customer_ref
 from kam_metrics.present.dispute_rows import reasons_of, status_with_mark
 from kam_metrics.present.format import money, shown, stamp, word
+from kam_metrics.present.index import cached, fresh, rows_of
 from kam_metrics.present.why import first_registrations, lead_why, visit_why
 
 CELLS = ["kam", "week", "state", "state_label", "counts", "fine", "flag", "text"]
@@ -39,50 +40,69 @@ def cell_state(in_progress: object, met: object) -> str:
 def heatmap(results: Results, lang: str) -> pd.DataFrame:
     """One row per KAM-week: kam, week, state (met / missed / in_progress), state word, the hover's lines as
     plain text (counts against targets, the fine, the flag with its streak or empty) and the cell's own text."""
-    rows = []
-    for r in results.weekly.itertuples(index=False):
-        state = cell_state(r.in_progress, r.met)
-        counts = " · ".join(
-            f"{t(f'ui.col.{q}', lang)} {getattr(r, q)}/{getattr(results.rules.targets, q)}" for q in QUOTAS
-        )
-        flag = f"{t(f'flag.{r.flag}', lang)} ({t('ui.streak', lang, n=r.missed_streak)})" if r.flag else ""
-        rows.append(
-            {
-                "kam": r.kam,
-                "week": r.week,
-                "state": state,
-                "state_label": t(f"ui.state.{state}", lang),
-                "counts": counts,
-                "fine": f"{t('ui.col.fine', lang)} {money(r.fine)}",
-                "flag": flag,
-                "text": cell_text(state, r.fine),
-            }
-        )
-    return pd.DataFrame(rows, columns=CELLS)
+    weekly = results.weekly
+    if weekly.empty:
+        return pd.DataFrame([], columns=CELLS)
+    # column at a time: the counts as one string operation, each distinct fine and flag worded once
+    states = [cell_state(p, m) for p, m in zip(weekly["in_progress"], weekly["met"], strict=True)]
+    words = {s: t(f"ui.state.{s}", lang) for s in set(states)}
+    counts = None
+    for q in QUOTAS:
+        part = f"{t(f'ui.col.{q}', lang)} " + weekly[q].astype(str) + f"/{getattr(results.rules.targets, q)}"
+        counts = part if counts is None else counts + " · " + part
+    fine_word = t("ui.col.fine", lang)
+    fines = {f: f"{fine_word} {money(f)}" for f in set(weekly["fine"])}
+    texts: dict[tuple, str] = {}
+    flags: dict[tuple, str] = {}
+
+    def flag(code: object, streak: object) -> str:
+        if not code:
+            return ""
+        if (code, streak) not in flags:
+            flags[(code, streak)] = f"{t(f'flag.{code}', lang)} ({t('ui.streak', lang, n=streak)})"
+        return flags[(code, streak)]
+
+    def text(state: str, fine: object) -> str:
+        if (state, fine) not in texts:
+            texts[(state, fine)] = cell_text(state, fine)
+        return texts[(state, fine)]
+
+    data = {
+        "kam": list(weekly["kam"]),
+        "week": list(weekly["week"]),
+        "state": states,
+        "state_label": [words[s] for s in states],
+        "counts": counts.tolist(),
+        "fine": [fines[f] if f in fines else f"{fine_word} {money(f)}" for f in weekly["fine"]],
+        "flag": [flag(c, n) for c, n in zip(weekly["flag"], weekly["missed_streak"], strict=True)],
+        "text": [text(s, f) for s, f in zip(states, weekly["fine"], strict=True)],
+    }
+    return pd.DataFrame(data, columns=CELLS)
 
 
 def weekly_table(results: Results, lang: str) -> pd.DataFrame:
     """The KAM × week rows as shown: counts, shortfalls, fine, met, streak and flag in words."""
-    rows = [
-        {
-            "kam": r.kam,
-            "team": r.team,
-            "week": r.week,
-            "units": r.units,
-            "batches": r.batches,
-            "numbers": r.numbers,
-            "fine": money(r.fine),
-            "met": t("ui.state.in_progress" if r.in_progress else "ui.yes" if r.met else "ui.no", lang),
-            "missed_streak": r.missed_streak,
-            "flag": word("flag", r.flag, lang),
-        }
-        for r in results.weekly.itertuples(index=False)
-    ]
-    return shown(
-        rows,
-        ["kam", "team", "week", "units", "batches", "numbers", "fine", "met", "missed_streak", "flag"],
-        lang,
-    )
+    columns = ["kam", "team", "week", "units", "batches", "numbers", "fine", "met", "missed_streak", "flag"]
+    weekly = results.weekly
+    if weekly.empty:
+        return shown([], columns, lang)
+    met = {k: t(k, lang) for k in ("ui.state.in_progress", "ui.yes", "ui.no")}
+    fines = {f: money(f) for f in set(weekly["fine"])}
+    flags = {f: word("flag", f, lang) for f in set(weekly["flag"])}
+    data = {
+        "kam": list(weekly["kam"]),
+        "team": list(weekly["team"]),
+        "week": list(weekly["week"]),
+        **{c: list(weekly[c]) for c in ("units", "batches", "numbers")},
+        "fine": [fines[f] if f in fines else money(f) for f in weekly["fine"]],
+        "met": [
+            met["ui.state.in_progress" if p else "ui.yes" if m else "ui.no"]
+            for p, m in zip(weekly["in_progress"], weekly["met"], strict=True)
+        ],
+        "missed_streak": list(weekly["missed_streak"]),
+        "flag": [flags[f] if f in flags else word("flag", f, lang) for f in weekly["flag"]],
+    }
+    return shown(data, columns, lang)
 
 
 def _week_bounds(results: Results, week: str) -> tuple[dt.date, dt.date]:
@@ -128,9 +148,10 @@ def kam_week(results: Results, viewer: Viewer, kam: str, week: str, lang: str, k
             )
     first_reg = first_registrations(results)
     reasons = reasons_of(results)
-    units = _in_week(results.units[results.units["kam"] == kam], "date", start, end)
-    leads = _in_week(results.leads[results.leads["kam"] == kam], "reported_at", start, end)
-    visits = _in_week(results.visits[results.visits["kam"] == kam], "visited_at", start, end)
+    # the KAM's rows through the per-Results positions (a million-row filter per drill-down otherwise)
+    units = _in_week(rows_of(results, "units", "kam", kam), "date", start, end)
+    leads = _in_week(rows_of(results, "leads", "kam", kam), "reported_at", start, end)
+    visits = _in_week(rows_of(results, "visits", "kam", kam), "visited_at", start, end)
     return {
         "row": row,
         "refs": {
@@ -269,8 +290,9 @@ def view(
     return WeeklyView(
         kams=kams,
         weeks=shown_weeks,
-        cells=heatmap(results, lang),
+        # the grid, the flagged list and the table are the same on every call: built once per (scoped) Results
+        cells=fresh(cached(results, ("weekly.cells", lang), lambda: heatmap(results, lang))),
         detail=kam_week_view(results, viewer, kam, week, lang, key) if kam and week else None,
-        flagged=flagged(results, lang),
-        table=weekly_table(results, lang),
+        flagged=fresh(cached(results, ("weekly.flagged", lang), lambda: flagged(results, lang))),
+        table=fresh(cached(results, ("weekly.table", lang), lambda: weekly_table(results, lang))),
     )

@@ -6,15 +6,12 @@ from kam_metrics.access.scope import OTHER_KAM
 from kam_metrics.engine.report import Results
 from kam_metrics.i18n import t
 from kam_metrics.present.format import stamp
+from kam_metrics.present.index import FirstRegistrations, first_registration
 
 
-def first_registrations(results: Results) -> dict[str, object]:
-    """Phone → the time of its first registration in the registry."""
-    regs = results.registrations
-    if regs.empty:
-        return {}
-    first = regs.sort_values("registered_at").drop_duplicates("phone")
-    return dict(zip(first["phone"], first["registered_at"], strict=True))
+def first_registrations(results: Results) -> FirstRegistrations:
+    """Phone → the time of its first registration in the registry (``.get(phone)``; built once per Results)."""
+    return first_registration(results)
 
 
 def holder_word(claim_kam: object, lang: str) -> object:
