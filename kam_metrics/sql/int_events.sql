@@ -1,15 +1,18 @@
 -- one row per stored lead (etype 0) and visit (etype 1), with the checks that need no claim state, in decision order
 -- Input registered by the caller: kam_rule_days (from_day, min_lead_minutes, …: one row per rule version, SPEC §6).
--- Parameter: $check_lead_time (some version has min_lead_minutes > 0: without it check 1b costs nothing).
+-- Parameters: $check_lead_time (some version has min_lead_minutes > 0: without it check 1b costs nothing), $some_phones
+-- (only the phones of the registered table kam_pass_phones (phone); every phone when false). Every check reads the
+-- phone's own rows only, so a phone's events are the same with or without the others.
 with l as (
   select upload_id, sheet, row_no, kam, phone, customer_name, reported_at as at_ts,
          reported_at_date_only as date_only, lead_key(reported_at, reported_at_date_only) as k
-  from leads
+  from leads where not $some_phones or phone in (select phone from kam_pass_phones)
 ), v as (
   select upload_id, sheet, row_no, kam, phone, customer_name, salesperson, visited_at as at_ts,
          visited_at_date_only as date_only, party_size, late_key(visited_at, visited_at_date_only) as k,
          r.min_lead_minutes
   from visits vs asof left join kam_rule_days r on vs.visited_at::date >= r.from_day
+  where not $some_phones or vs.phone in (select phone from kam_pass_phones)
 ), first_visit as (
   select phone, min(at_ts::date) as first_visit_date from v group by phone
 ), reported as (
