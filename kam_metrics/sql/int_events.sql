@@ -13,6 +13,8 @@ with l as (
          r.min_lead_minutes
   from visits vs asof left join kam_rule_days r on vs.visited_at::date >= r.from_day
   where not $some_phones or vs.phone in (select phone from kam_pass_phones)
+), reg as (
+  select * from int_first_registration where not $some_phones or phone in (select phone from kam_pass_phones)
 ), first_visit as (
   select phone, min(at_ts::date) as first_visit_date from v group by phone
 ), reported as (
@@ -28,7 +30,7 @@ with l as (
          l.k, epoch(l.at_ts)::bigint as ts,
          coalesce(reg.first_reg_key <= l.k, false) as overlap,
          false as not_reported, false as too_late, false as not_first
-  from l left join int_first_registration reg using (phone)
+  from l left join reg using (phone)
 ), visit_events as (
   select 1 as etype, v.upload_id, v.sheet, v.row_no, v.kam, v.phone, v.customer_name, v.salesperson,
          v.at_ts, v.date_only, v.party_size,
@@ -38,7 +40,7 @@ with l as (
          $check_lead_time and reported_too_late(v.min_lead_minutes, v.at_ts, v.date_only, r.first_timed_at, r.first_date_only_day)
            as too_late,
          coalesce(reg.first_reg_date < v.at_ts::date, false) or fv.first_visit_date < v.at_ts::date as not_first
-  from v left join int_first_registration reg using (phone) left join first_visit fv using (phone)
+  from v left join reg using (phone) left join first_visit fv using (phone)
          left join reported r using (kam, phone)
 ), events as (
   select * from lead_events union all select * from visit_events

@@ -8,5 +8,7 @@ with moments as (
   union all select phone, epoch(signed_date::timestamp)::bigint + 86399, false from stg_deals_current
 ), spans as (
   select phone, min(ts) filter (where is_lead) as first_lead_ts, max(ts) as last_ts from moments group by phone
+), lapsing as (
+  select phone from spans where last_ts >= first_lead_ts + $span
 )
-select phone from spans where last_ts >= first_lead_ts + $span order by phone
+select * from lapsing order by phone
