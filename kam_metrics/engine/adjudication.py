@@ -101,6 +101,10 @@ def follow(verdict: str, event: tuple, holder: list | None, in_force: bool, visi
     return taken
 
 
+# The columns the pass decides; every other column of a lead or visit is its stored row's.
+DECIDED = ("status", "claim_kam", "adjudication")
+
+
 def merge_phones(fast: tuple[pa.Table, pa.Table, pa.Table], decided: tuple[pa.Table, pa.Table, pa.Table],
                  phones: list[str], order: list) -> tuple[pa.Table, pa.Table, pa.Table]:  # fmt: skip
     """The fast path's (leads, visits, claims) with the rows of ``phones`` replaced by ``decided`` (the reference
@@ -114,27 +118,50 @@ def merge_phones(fast: tuple[pa.Table, pa.Table, pa.Table], decided: tuple[pa.Ta
     leads, visits = (_in_place(*parts, order) for parts in out[:2])
     ours, theirs, mask = out[2]
     claims = pa.concat_tables([ours.filter(pc.invert(mask)), theirs])
+    phone = phone_order_key(claims["phone"])
     claims = claims.take(
-        pc.sort_indices(claims, sort_keys=[("phone", "ascending"), ("start_k", "ascending")])
+        pc.sort_indices(
+            pa.table({"phone": phone, "start_k": claims["start_k"]}),
+            sort_keys=[("phone", "ascending"), ("start_k", "ascending")],
+        )
     )
     claims = claims.set_column(0, "claim_id", pa.array(np.arange(claims.num_rows, dtype=np.int64)))
     return leads, visits, claims
+
+
+def phone_order_key(phones: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A key that sorts like ``phones``: the phones as numbers when all are ASCII digits of one length (their
+    order is then the text order, and sorting numbers is a few times cheaper), else the phones themselves."""
+    if len(phones) == 0 or phones.null_count:
+        return phones
+    lengths = pc.min_max(pc.utf8_length(phones))
+    if lengths["min"] != lengths["max"] or not pc.all(pc.ascii_is_decimal(phones)).as_py():
+        return phones
+    return pc.cast(phones, pa.int64())
 
 
 def _in_place(ours: pa.Table, theirs: pa.Table, mask: pa.Array, order: list) -> pa.Table:
     """``ours`` (in ``order``) with its ``mask`` rows replaced by ``theirs`` (in ``order``), rows in ``order``.
 
     When ``theirs`` holds the very rows the mask picks (same order keys: the phones' rows are the same stored
-    rows, decided again), each takes its row's position: one take instead of re-sorting the million rows around
-    a few hundred. Otherwise the rows are merged and sorted."""
+    rows, decided again), each takes its row's position and only the DECIDED columns change: a few hundred
+    thousand values put in place instead of re-sorting the million rows. Otherwise the rows are merged and
+    sorted."""
     positions = pc.indices_nonzero(mask)
     keys = [name for name, _ in order]
-    if positions.to_pylist() and ours.take(positions).select(keys).equals(theirs.select(keys)):
-        index = np.arange(ours.num_rows, dtype=np.int64)
-        index[positions.to_numpy()] = ours.num_rows + np.arange(theirs.num_rows, dtype=np.int64)
-        return pa.concat_tables([ours, theirs]).take(pa.array(index))
+    if len(positions) and ours.take(positions).select(keys).equals(theirs.select(keys)):
+        for name in DECIDED:
+            if name in ours.column_names:
+                column = ours[name].combine_chunks()
+                placed = pc.replace_with_mask(column, _array(mask), theirs[name].combine_chunks())
+                ours = ours.set_column(ours.schema.get_field_index(name), name, placed)
+        return ours
     merged = pa.concat_tables([ours.filter(pc.invert(mask)), theirs])
     return merged.take(pc.sort_indices(merged, sort_keys=order))
+
+
+def _array(values: pa.Array | pa.ChunkedArray) -> pa.Array:
+    return values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
 
 
 def with_no_adjudication(table: pa.Table) -> pa.Table:

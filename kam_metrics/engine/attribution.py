@@ -1,7 +1,9 @@
 """Customer attribution (判客, SPEC §3): lead, visit and unit statuses, claims, and deal lines with commissions.
 
-Two paths decide leads and visits: the reference pass (engine.reference, any protection_days) and, when
-claims never lapse in any rule version, a vectorised path here. Both give the same results
+Three paths decide leads and visits: the reference pass (engine.reference, any protection_days); when claims
+never lapse in any rule version, a vectorised path here; and when they lapse after one protection_days in every
+version, the split path: the vectorised path for every phone where no claim can lapse (no row of the phone comes
+protection_days after its first lead), the reference pass for the others. All give the same results
 (tests/kam_metrics/engine). Rule versions (SPEC §6) reach the SQL models as the small table kam_rule_days
 (one row per version), joined on each row's own date.
 """
@@ -23,8 +25,8 @@ from kam_metrics.contract.text import HONORIFICS
 from kam_metrics.engine import adjudication
 from kam_metrics.engine.reference import ROW_ORDER, reference_tables
 
-FAST, REFERENCE = "fast", "reference"
-PATHS = (FAST, REFERENCE)
+FAST, REFERENCE, SPLIT = "fast", "reference", "split"
+PATHS = (FAST, REFERENCE, SPLIT)
 
 
 @dataclass
@@ -37,10 +39,12 @@ class Attribution:
 
 
 def _fast_tables(
-    cur: duckdb.DuckDBPyConnection, check_lead_time: bool
+    cur: duckdb.DuckDBPyConnection, check_lead_time: bool, span: int = 0
 ) -> tuple[pa.Table, pa.Table, pa.Table]:
     """The reference pass for protection_days = 0, vectorised: (leads, visits, claims) as reference_tables
-    builds them.
+    builds them. With ``span`` (protection_days in seconds, > 0) the claims carry the lapse the reference pass
+    gives them — their lead's moment + span, none once a visit of the phone is valid — which is right for every
+    phone where no row comes ``span`` after its first lead (the split path hands the others to the pass).
 
     Claims never lapse, so a phone's claim is won once, by its first lead in the decision order — if that lead
     is not a registry overlap. (Whether a lead overlaps depends only on its key, and keys grow along the order:
@@ -84,8 +88,8 @@ def _fast_tables(
             "k": leads["k"],
         }
     )
-    winners = leads.filter(pa.array(claimed & is_first)).select(["phone", "kam", "k", "customer_name"])
-    winners = winners.take(pc.sort_indices(winners, sort_keys=[("phone", "ascending")]))
+    winners = leads.filter(pa.array(claimed & is_first)).select(["phone", "kam", "k", "customer_name", "ts"])
+    winners = winners.take(pc.sort_indices(adjudication.phone_order_key(winners["phone"])))
     claims = pa.table(
         {
             "claim_id": pa.array(np.arange(winners.num_rows, dtype=np.int64)),
@@ -103,6 +107,15 @@ def _fast_tables(
         ).to_arrow_table()
     finally:
         cur.unregister("kam_fast_claims")
+    if span:
+        # a valid visit is the holder's and comes while the claim is in force: it keeps the claim for ever
+        visited = pc.filter(visits["phone"], pc.equal(visits["status"], VALID))
+        lapse = pc.if_else(
+            pc.is_in(claims["phone"], value_set=visited.unique()),
+            pa.scalar(None, pa.int64()),
+            pc.add(winners["ts"], span),
+        )
+        claims = claims.set_column(claims.schema.get_field_index("lapse_ts"), "lapse_ts", lapse)
     return lead_table, visits, claims.drop_columns(["claim_name"])
 
 
@@ -124,15 +137,19 @@ def _first_of_group(values: pa.ChunkedArray) -> np.ndarray:
 
 def choose_path(rules: Rules | RuleSet, path: str | None = None) -> str:
     """The attribution path: ``path`` when given (tests and the bench force one), else the fast path exactly
-    when claims never lapse (protection_days = 0 in every rule version). Raises ValueError for an unknown path
-    or the fast path with lapsing claims."""
-    lapsing = any(r.protection_days != 0 for _, r in as_ruleset(rules).versions)
+    when claims never lapse (protection_days = 0 in every rule version), the split path when every version has
+    the same protection_days, the reference pass otherwise. Raises ValueError for an unknown path, the fast path
+    with lapsing claims, or the split path with versions of different protection_days."""
+    days = {r.protection_days for _, r in as_ruleset(rules).versions}
+    lapsing = days != {0}
     if path is None:
-        return REFERENCE if lapsing else FAST
+        return (SPLIT if len(days) == 1 else REFERENCE) if lapsing else FAST
     if path not in PATHS:
         raise ValueError(f"unknown attribution path {path!r}; expected one of {PATHS}")
     if path == FAST and lapsing:
         raise ValueError("the fast attribution path needs protection_days = 0")
+    if path == SPLIT and len(days) != 1:
+        raise ValueError("the split attribution path needs one protection_days in every rule version")
     return path
 
 
@@ -170,16 +187,21 @@ def attribute(cur: duckdb.DuckDBPyConnection, rules: Rules | RuleSet, path: str 
     adjudicated = adjudication.load(cur)  # SPEC §8
     cur.register("kam_rule_days", rule_days(rules))
     try:
-        if chosen == FAST:
-            lead_table, visit_table, claim_table = _fast_tables(cur, checks_lead_time(rules))
+        if chosen in (FAST, SPLIT):
+            span = rules.base.protection_days * 86400 if chosen == SPLIT else 0
+            lead_table, visit_table, claim_table = _fast_tables(cur, checks_lead_time(rules), span)
             lead_table, visit_table = map(adjudication.with_no_adjudication, (lead_table, visit_table))
-            if (
-                adjudicated.phones
-            ):  # adjudicated phones are decided by the reference pass, the rest stay vectorised
-                decided = reference_tables(cur, rules, adjudicated, adjudicated.phones)
+            # adjudicated phones and those where a claim may lapse are decided by the reference pass, the rest
+            # stay vectorised
+            phones = adjudicated.phones
+            if span:
+                lapsing = sql.run(cur, "int_lapsing_phones", span=span).fetchall()
+                phones = sorted(set(phones).union(p for (p,) in lapsing))
+            if phones:
+                decided = reference_tables(cur, rules, adjudicated, phones)
                 fast = (lead_table, visit_table, claim_table)
                 lead_table, visit_table, claim_table = adjudication.merge_phones(
-                    fast, decided, adjudicated.phones, ROW_ORDER
+                    fast, decided, phones, ROW_ORDER
                 )
         else:
             lead_table, visit_table, claim_table = reference_tables(cur, rules, adjudicated)

@@ -146,12 +146,14 @@ def reference_tables(
     ``adjudicated`` leads and visits (SPEC §8), and only for ``phones`` when given; kam_rule_days
     (attribution.rule_days) must be registered on ``cur``."""
     check_lead_time = any(r.min_lead_minutes > 0 for _, r in rules.versions)
-    events = sql.run(cur, "int_events", check_lead_time=check_lead_time)
-    if phones is not None:
-        events = events.filter(duckdb.ColumnExpression("phone").isin(*map(duckdb.ConstantExpression, phones)))
-        events = events.to_arrow_table().sort_by(adjudication.EVENT_ORDER)
-    else:
-        events = events.to_arrow_table()
+    # the phones filter the stored rows before the events are built (tens of thousands of phones at 1M leads)
+    cur.register("kam_pass_phones", pa.table({"phone": pa.array(phones or [], pa.string())}))
+    try:
+        events = sql.run(
+            cur, "int_events", check_lead_time=check_lead_time, some_phones=phones is not None
+        ).to_arrow_table()
+    finally:
+        cur.unregister("kam_pass_phones")
     verdicts, ids = adjudication.event_verdicts(events, adjudicated)
     status, holder_at, _, claims = decide(events, protection_by_event(events, rules), verdicts)
     events = events.append_column("adjudication", ids)

@@ -100,6 +100,8 @@ def _compute(
         as_of = latest
     elif latest is not None and as_of < latest:
         cutoff.cut_at(cur, as_of)  # rows dated after as_of do not exist for this computation
+    # read by the leads, visits, events and deal lines: computed once (a group-by of every registration)
+    sql.materialize(cur, "int_first_registration")
     attr = attribution.attribute(cur, rules, path)
     kams = assessment.kam_roster(cur)
     weekly = assessment.assess(cur, attr, rules, as_of, kams)

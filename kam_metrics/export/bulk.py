@@ -15,11 +15,16 @@ from __future__ import annotations
 import datetime as dt
 import io
 import re
+import threading
 import zipfile
+from collections.abc import Iterator
 from decimal import Decimal
+from queue import Queue
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from xlsxwriter.utility import xl_col_to_name
 
 from kam_metrics.export.sheets import BOOL, DATE, DATE_ONLY, INT, MONEY, STAMP, TEXT, as_datetime, missing
@@ -44,11 +49,16 @@ class BulkRows:
         for c, kind in columns:
             if kind == TEXT and c in frame and len(frame):
                 series = frame[c]
-                try:
-                    lengths = series.str.len()
-                except AttributeError:  # not a column of text
-                    lengths = series.map(lambda v: 0 if missing(v) else len(str(v)))
-                if lengths.max() > LONG_TEXT:  # (non-text values in a text column are short numbers)
+                if isinstance(series.dtype, pd.StringDtype):
+                    longest = pc.max(pc.utf8_length(pa.array(series, pa.string(), from_pandas=True))).as_py()
+                else:
+                    try:
+                        longest = series.str.len().max()
+                    except AttributeError:  # not a column of text
+                        longest = series.map(lambda v: 0 if missing(v) else len(str(v))).max()
+                if (
+                    longest is not None and longest > LONG_TEXT
+                ):  # (non-text values in a text column are short)
                     return False
         return True
 
@@ -83,23 +93,39 @@ class BulkRows:
                 setattr(entry, "compress_level" if hasattr(entry, "compress_level") else "_compresslevel", 1)
                 with zout.open(entry, "w", force_zip64=True) as member:
                     member.write(head.encode("utf-8"))
-                    for chunk in _rows(columns, frame, self.xf):
-                        member.write(chunk.encode("utf-8"))
+                    for chunk in _ahead(_rows(columns, frame, self.xf)):
+                        member.write(chunk)
                     member.write((end + tail).encode("utf-8"))
+
+
+def _ahead(chunks: Iterator[bytes], depth: int = 2) -> Iterator[bytes]:
+    """``chunks``, built in a thread while the caller deflates the previous ones: Arrow's kernels and zlib both
+    release the GIL, so building and compressing overlap on two cores."""
+    queue: Queue = Queue(maxsize=depth)
+    done = object()
+
+    def build() -> None:
+        try:
+            for chunk in chunks:
+                queue.put(chunk)
+        except BaseException as error:  # noqa: BLE001 — raised again in the caller's thread
+            queue.put(error)
+            return
+        queue.put(done)
+
+    worker = threading.Thread(target=build, name="bulk-rows", daemon=True)
+    worker.start()
+    while (item := queue.get()) is not done:
+        if isinstance(item, BaseException):
+            worker.join()
+            raise item
+        yield item
+    worker.join()
 
 
 def _present(series: pd.Series) -> np.ndarray:
     """Which values are written (not None/NaN/NaT), as sheets.missing decides, for a whole column."""
     return series.notna().to_numpy(dtype=bool)
-
-
-def _text_cell(ref: str, value) -> str:
-    text = str(value)
-    if "&" in text or "<" in text or ">" in text:
-        text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    # xlsxwriter keeps leading or trailing white space (its test: ^\s or \s$)
-    space = ' xml:space="preserve"' if text[:1].isspace() or text[-1:].isspace() else ""
-    return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 _EXCEL_EPOCH = dt.datetime(1899, 12, 31)
@@ -128,63 +154,102 @@ def _serials(series: pd.Series) -> list:
     return [None if missing(v) else _serial(v) for v in series.tolist()]
 
 
-def _column_cells(letter: str, first_row: int, kind: str, column: str, part: pd.DataFrame, xf) -> list[str]:
-    """The cell elements of one column for rows first_row, first_row + 1, … ('' for a missing value)."""
+# Cells are built a column at a time with Arrow's string kernels (a million-lead workbook has 7 million cells:
+# one Python f-string each cost most of the export); only the numbers are formatted in Python, as %.16G.
+_NO_CELL = pa.scalar("", pa.string())
+
+
+def _texts(series: pd.Series, present: np.ndarray) -> pa.Array:
+    """The column's values as text (str(value)), null where no value is written."""
+    if isinstance(series.dtype, pd.StringDtype):
+        texts = pa.array(series, pa.string(), from_pandas=True)
+        return texts.combine_chunks() if isinstance(texts, pa.ChunkedArray) else texts
+    values = series.tolist()
+    return pa.array(
+        [str(v) if p else None for v, p in zip(values, present.tolist(), strict=True)], pa.string()
+    )
+
+
+def _text_cells(letter: str, rows: pa.Array, texts: pa.Array) -> pa.Array:
+    r"""The inline-string cell of every value of ``texts``, as xlsxwriter writes it: &, < and > escaped, outer
+    white space preserved (its test: ^\s or \s$); '' where null or empty (an empty text is an empty cell)."""
+    escaped = texts
+    if pc.any(pc.match_substring_regex(texts, "[&<>]")).as_py():  # most columns hold none: one scan, no copy
+        for plain, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+            escaped = pc.replace_substring(escaped, plain, entity)
+    # white space as Python's str.isspace decides it, asked once per distinct first or last character
+    ends = [pc.utf8_slice_codeunits(texts, 0, 1), pc.utf8_slice_codeunits(texts, -1, 2**31 - 1)]
+    chars = pc.unique(pa.concat_arrays(ends)).to_pylist()
+    spaces = pa.array([c for c in chars if c is not None and c.isspace()], pa.string())
+    spaced = pc.or_(pc.is_in(ends[0], value_set=spaces), pc.is_in(ends[1], value_set=spaces))
+    space = pc.if_else(spaced, ' xml:space="preserve"', "")
+    cell = pc.binary_join_element_wise(
+        '<c r="', letter, rows, '" t="inlineStr"><is><t', space, ">", escaped, "</t></is></c>", ""
+    )
+    written = pc.and_(pc.is_valid(texts), pc.greater(pc.utf8_length(texts), 0))
+    return pc.if_else(pc.fill_null(written, False), cell, _NO_CELL)
+
+
+def _value_cells(letter: str, rows: pa.Array, attributes, values: list) -> pa.Array:
+    """'<c r=.. ATTRIBUTES><v>VALUE</v></c>' for every formatted value of ``values`` ('' where None)."""
+    texts = pa.array(values, pa.string())
+    cell = pc.binary_join_element_wise('<c r="', letter, rows, '"', attributes, "><v>", texts, "</v></c>", "")
+    return pc.fill_null(cell, _NO_CELL)
+
+
+def _column_cells(letter: str, rows: pa.Array, kind: str, column: str, part: pd.DataFrame, xf) -> pa.Array:
+    """The cell elements of one column for the rows numbered ``rows`` ('' for a missing value)."""
     if column not in part:
-        return [""] * len(part)
+        return pa.array([""] * len(part), pa.string())
     series = part[column]
-    present = _present(series).tolist()
-    values = _serials(series) if kind in (DATE, STAMP) else series.tolist()
-    rows = range(first_row, first_row + len(part))
+    present = _present(series)
     if kind == TEXT:
-        return [
-            # an empty text (no flag, no reason) is an empty cell, as in the per-cell writer
-            _text_cell(f"{letter}{r}", v) if p and v != "" else ""
-            for r, v, p in zip(rows, values, present, strict=True)
-        ]
+        return _text_cells(letter, rows, _texts(series, present))
+    values = _serials(series) if kind in (DATE, STAMP) else series.tolist()
+    flags = present.tolist()
     if kind == INT:
-        return [
-            f'<c r="{letter}{r}"><v>{int(v):.16G}</v></c>' if p else ""
-            for r, v, p in zip(rows, values, present, strict=True)
-        ]
+        return _value_cells(
+            letter, rows, "", [f"{int(v):.16G}" if p else None for v, p in zip(values, flags, strict=True)]
+        )
     if kind == MONEY:
-        s = xf[MONEY]
-        return [
-            f'<c r="{letter}{r}" s="{s}"><v>{float(Decimal(v)):.16G}</v></c>' if p else ""
-            for r, v, p in zip(rows, values, present, strict=True)
-        ]
+        formatted = [f"{float(Decimal(v)):.16G}" if p else None for v, p in zip(values, flags, strict=True)]
+        return _value_cells(letter, rows, f' s="{xf[MONEY]}"', formatted)
     if kind == BOOL:
-        return [
-            f'<c r="{letter}{r}" t="b"><v>{1 if v else 0}</v></c>' if p else ""
-            for r, v, p in zip(rows, values, present, strict=True)
-        ]
-    styles = [xf[DATE]] * len(part)
+        return _value_cells(
+            letter,
+            rows,
+            ' t="b"',
+            [("1" if v else "0") if p else None for v, p in zip(values, flags, strict=True)],
+        )
+    formatted = [f"{v:.16G}" if p else None for v, p in zip(values, flags, strict=True)]
+    style = f' s="{xf[DATE]}"'
     if kind == STAMP and column != "signed_at":
         flag = DATE_ONLY.get(column)
-        date_only = part[flag].tolist() if flag in part else [False] * len(part)
-        styles = [xf[DATE] if d else xf[STAMP] for d in date_only]
-    return [
-        f'<c r="{letter}{r}" s="{s}"><v>{v:.16G}</v></c>' if p else ""
-        for r, v, p, s in zip(rows, values, present, styles, strict=True)
-    ]
+        if flag in part:
+            date_only = pa.array([bool(d) for d in part[flag].tolist()], pa.bool_())  # as `if d` reads it
+            style = pc.if_else(date_only, style, f' s="{xf[STAMP]}"')
+        else:
+            style = f' s="{xf[STAMP]}"'
+    return _value_cells(letter, rows, style, formatted)
 
 
 def _rows(columns, frame: pd.DataFrame, xf):
-    """The <row> elements of a sheet's data rows (Excel rows 2…), in chunks of text."""
+    """The <row> elements of a sheet's data rows (Excel rows 2…), in chunks of UTF-8 bytes."""
     letters = [xl_col_to_name(j) for j in range(len(columns))]
     for start in range(0, len(frame), CHUNK_ROWS):
         part = frame.iloc[start : start + CHUNK_ROWS]
         first_row = start + 2
+        rows = pc.cast(pa.array(np.arange(first_row, first_row + len(part), dtype=np.int64)), pa.string())
         cells = [
-            _column_cells(letter, first_row, kind, c, part, xf)
+            _column_cells(letter, rows, kind, c, part, xf)
             for (c, kind), letter in zip(columns, letters, strict=True)
         ]
-        rows = []
-        for r, row in enumerate(zip(*cells, strict=True), start=first_row):
-            body = "".join(row)
-            if body:  # xlsxwriter writes no element for a row without cells
-                rows.append(f'<row r="{r}">{body}</row>')
-        yield "".join(rows)
+        body = pc.binary_join_element_wise(*cells, "")
+        row = pc.binary_join_element_wise('<row r="', rows, '">', body, "</row>", "")
+        # xlsxwriter writes no element for a row without cells
+        row = row.filter(pc.greater(pc.utf8_length(body), 0))
+        joined = pc.binary_join(pa.ListArray.from_arrays(pa.array([0, len(row)], pa.int32()), row), "")
+        yield joined[0].as_buffer().to_pybytes()
 
 
 def _last_cell(columns, frame: pd.DataFrame) -> str:

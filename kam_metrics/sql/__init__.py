@@ -48,10 +48,25 @@ def depends_on(name: str) -> tuple[str, ...]:
 
 
 def prepare(cur: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Define the macros and, as temporary views, every model ``name`` reads."""
+    """Define the macros and, as temporary views, every model ``name`` reads (but those ``materialize`` made)."""
     cur.execute(text("macros"))
-    for dep in depends_on(name):
-        cur.execute(f"create or replace temp view {dep} as {text(dep)}")
+    deps = depends_on(name)
+    kept = _materialized(cur) if deps else set()
+    for dep in deps:
+        if dep not in kept:
+            cur.execute(f"create or replace temp view {dep} as {text(dep)}")
+
+
+def materialize(cur: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Compute the model once into a temporary table of its name: every model run on ``cur`` afterwards reads
+    the table. Only inside a transaction that is rolled back (the compute's snapshot: the table goes with it),
+    since the table does not follow later changes of the rows it was computed from."""
+    prepare(cur, name)
+    cur.execute(f"create or replace temp table {name} as {text(name)}")
+
+
+def _materialized(cur: duckdb.DuckDBPyConnection) -> set[str]:
+    return {r[0] for r in cur.execute("select table_name from duckdb_tables() where temporary").fetchall()}
 
 
 def run(cur: duckdb.DuckDBPyConnection, name: str, **params) -> duckdb.DuckDBPyRelation:

@@ -1,4 +1,4 @@
-"""Engine fixtures: ``attribution_path`` runs a test once per attribution path (the fast one and the reference pass)."""
+"""Engine fixtures: ``attribution_path`` runs a test once per attribution path (fast, reference pass, split)."""
 
 from __future__ import annotations
 

@@ -131,14 +131,14 @@ RULE_SETS = (
 )  # fmt: skip
 
 
-def both_ways(uploads: list[dict], rules: RuleSet | None = None):
+def both_ways(uploads: list[dict], rules: RuleSet | None = None, path: str = "fast"):
     with tempfile.TemporaryDirectory(prefix="kam-fastpath-") as tmp:
         store = Store(Path(tmp) / "kam.duckdb")
         try:
             for i, rows in enumerate(uploads):
                 store.ingest(write_upload(Path(tmp) / f"upload{i}.xlsx", rows))
             rules = rules or RuleSet()
-            fast = attribution.attribute(store.cursor(), rules, path="fast")
+            fast = attribution.attribute(store.cursor(), rules, path=path)
             slow = attribution.attribute(store.cursor(), rules, path="reference")
         finally:
             store.close()
@@ -155,6 +155,60 @@ def assert_same(fast, slow) -> None:
 def test_fast_path_decides_as_the_reference_pass(uploads, rules):
     fast, slow = both_ways(uploads, rules)
     assert_same(fast, slow)
+
+
+# Claims lapsing after 1 or 2 days over the generated 4 days (deals up to day 4): some phones see a lapse, others
+# none, so the split path hands some phones to the pass and decides the rest vectorised.
+LAPSING = (
+    RuleSet(base=Rules(protection_days=1)),
+    RuleSet(base=Rules(protection_days=2, min_lead_minutes=60)),
+    ruleset_from_dict(
+        {
+            "protection_days": 1,
+            "changes": [
+                {"effective_from": DAY0 + dt.timedelta(days=2), "commission": {"visit_share": 0.25}},
+            ],
+        }
+    ),
+)
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(upload, min_size=1, max_size=3), st.sampled_from(LAPSING))
+def test_split_path_decides_as_the_reference_pass(uploads, rules):
+    split, slow = both_ways(uploads, rules, path="split")
+    assert_same(split, slow)
+
+
+def test_split_path_keeps_the_lapse_of_a_phone_it_decides_vectorised():
+    """Two phones under protection_days = 2: one lead and a deal the next day (no claim can lapse: vectorised,
+    its claim still lapses 2 days after the lead), and one lead whose deal comes 3 days later (the pass: the
+    claim has lapsed and the deal is unattributed)."""
+    uploads = [
+        {
+            "leads": [
+                {"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": PHONES[0], "customer_name": None},
+                {"reported_at": "2026-03-02 10:00", "kam": "李四", "phone": PHONES[1], "customer_name": None},
+            ],
+            "deals": [
+                {"signed_at": "2026-03-03", "phone": PHONES[0], "property": "1-101", "salesperson": "赵六",
+                 "salesperson_commission": "4000", "status": "", "cancelled_at": ""},
+                {"signed_at": "2026-03-05", "phone": PHONES[1], "property": "1-102", "salesperson": "赵六",
+                 "salesperson_commission": "4000", "status": "", "cancelled_at": ""},
+            ],
+        }
+    ]  # fmt: skip
+    split, slow = both_ways(uploads, RuleSet(base=Rules(protection_days=2)), path="split")
+    assert_same(split, slow)
+    march_4_10h = int(dt.datetime(2026, 3, 4, 10, 0).replace(tzinfo=dt.UTC).timestamp())
+    assert split.claims[["phone", "kam", "lapse_ts"]].values.tolist() == [
+        [PHONES[0], "张三", march_4_10h],
+        [PHONES[1], "李四", march_4_10h],
+    ]
+    assert split.commissions[["phone", "kam", "type", "reason"]].fillna({"kam": "-"}).values.tolist() == [
+        [PHONES[0], "张三", "lead_deal", ""],
+        [PHONES[1], "-", "unattributed", "claim_lapsed"],
+    ]
 
 
 def test_fast_path_covers_every_status():

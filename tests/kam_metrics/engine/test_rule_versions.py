@@ -154,7 +154,11 @@ def test_the_fast_path_is_kept_while_no_version_lets_claims_lapse():
     )
     assert attribution.choose_path(rules) == attribution.FAST
     assert attribution.choose_path(RuleSet()) == attribution.FAST
-    assert attribution.choose_path(versions(protection_days=3)) == attribution.REFERENCE
+    assert attribution.choose_path(versions(protection_days=3)) == attribution.SPLIT
+    changed = versions({"effective_from": dt.date(2026, 11, 5), "protection_days": 7}, protection_days=3)
+    assert attribution.choose_path(changed) == attribution.REFERENCE
+    with pytest.raises(ValueError, match="one protection_days"):
+        attribution.choose_path(changed, attribution.SPLIT)
 
 
 # ---------------------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ import re
 from decimal import Decimal
 from pathlib import Path
 
+import pandas as pd
 import pyarrow as pa
 import pytest
 
@@ -39,7 +40,7 @@ STANDALONE = [
     ("stg_roster_current", ("kam",), ("kam",)),
     ("stg_registrations", ("phone", "registered_at"), ("registered_at", "registered_at_date_only", "k")),
     ("int_first_registration", ("phone",), ("first_reg_key", "first_reg_date")),
-    ("int_leads_keyed", ("kam", "phone", "reported_at"), ("k", "overlap", "upload_id", "row_no")),
+    ("int_leads_keyed", ("kam", "phone", "reported_at"), ("k", "ts", "overlap", "upload_id", "row_no")),
     ("fct_unit_status", ("kam", "date", "unit_key"), ("status", "unit_name", "upload_id", "row_no")),
     ("fct_kam_roster", ("kam",), ("team", "on_roster")),
     ("fct_rejected", ("upload_id", "sheet", "row"), ("file", "problems", "kind")),
@@ -65,11 +66,43 @@ def test_int_events_has_one_row_per_lead_and_visit_and_no_nulls_where_none_may_b
     """int_events reads the rule versions the attribution registers (kam_rule_days: 1b's min_lead_minutes)."""
     cur = sample.cursor()
     cur.register("kam_rule_days", attribution.rule_days(Rules()))
-    frame = sql.run(cur, "int_events", check_lead_time=True).to_arrow_table().to_pandas()
+    cur.register("kam_pass_phones", pa.table({"phone": pa.array([], pa.string())}))
+    frame = sql.run(cur, "int_events", check_lead_time=True, some_phones=False).to_arrow_table().to_pandas()
     assert len(frame) == sum(sample.counts()[k] for k in ("leads", "visits"))
     assert not frame.duplicated(["etype", "upload_id", "sheet", "row_no"]).any()
     assert frame[["kam", "phone", "at_ts", "k", "ts", "overlap", "too_late"]].notna().all().all()
     assert not frame["too_late"].any()  # min_lead_minutes = 0: check 1b never fails
+
+
+def test_int_events_of_some_phones_are_those_phones_rows_of_every_phones_events(sample):
+    """Every check reads the phone's own rows, so filtering the phones first changes none of their events."""
+    cur = sample.cursor()
+    cur.register("kam_rule_days", attribution.rule_days(Rules()))
+    cur.register("kam_pass_phones", pa.table({"phone": pa.array([], pa.string())}))
+    every = sql.run(cur, "int_events", check_lead_time=True, some_phones=False).to_arrow_table().to_pandas()
+    phones = sorted(set(every["phone"]))[::3]
+    cur.register("kam_pass_phones", pa.table({"phone": pa.array(phones, pa.string())}))
+    some = sql.run(cur, "int_events", check_lead_time=True, some_phones=True).to_arrow_table().to_pandas()
+    expected = every[every["phone"].isin(phones)].reset_index(drop=True)
+    assert len(some) > 0 and len(some) < len(every)
+    pd.testing.assert_frame_equal(some, expected)
+
+
+def test_int_lapsing_phones_are_those_with_a_row_protection_days_after_their_first_lead(store, upload):
+    """A lead, visit or deal at or after the first lead + span (seconds) makes the phone's claim able to lapse."""
+    upload("leads", [{"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": "13800000001"},
+                     {"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": "13800000002"},
+                     {"reported_at": "2026-03-02 10:00", "kam": "张三", "phone": "13800000003"},
+                     {"reported_at": "2026-03-03 09:59:59", "kam": "李四", "phone": "13800000003"}])  # fmt: skip
+    upload("visits", [{"visited_at": "2026-03-03 10:00", "kam": "张三", "phone": "13800000001"}])
+    upload("deals", [{"signed_at": "2026-03-02", "phone": "13800000002", "property": "1-101", "salesperson": "赵六",
+                      "salesperson_commission": "4000"}])  # fmt: skip
+    one_day = sql.run(store.cursor(), "int_lapsing_phones", span=86400).fetchall()
+    # the visit comes exactly a day after the lead; the deal is looked at 23:59:59 on the lead's day (< a day)
+    assert one_day == [("13800000001",)]
+    assert sql.run(store.cursor(), "int_lapsing_phones", span=13 * 3600).fetchall() == [
+        ("13800000001",), ("13800000002",), ("13800000003",),
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("path", attribution.PATHS)
