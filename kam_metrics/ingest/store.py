@@ -276,14 +276,15 @@ class Store:
 
     def _next_id(self, cur) -> int:
         """After every id ever used (meta last_upload_id, the database, every ledger record): ids are never reused."""
-        used = [cur.execute("select coalesce(max(upload_id), 0) from uploads").fetchall()[0][0]]
-        used += [
-            int(r[0]) for r in cur.execute("select value from meta where key = 'last_upload_id'").fetchall()
-        ]
-        if self.ledger is not None:
-            used += [int(r["upload_id"]) for r in self.ledger.records() if "upload_id" in r]
-        cur.execute("insert or replace into meta values ('last_upload_id', ?)", [str(max(used) + 1)])
-        return max(used) + 1
+        ledger = self.ledger.max_upload_id() if self.ledger is not None else 0
+        (next_id,) = cur.execute(  # one statement: the next id, kept in meta
+            """insert or replace into meta select 'last_upload_id', (greatest(
+                   coalesce((select max(upload_id) from uploads), 0),
+                   coalesce((select max(value::integer) from meta where key = 'last_upload_id'), 0), ?) + 1)::varchar
+               returning value::integer""",
+            [ledger],
+        ).fetchall()[0]
+        return next_id
 
     def _drop_orphan(self, stored: str) -> None:
         """Remove a kept copy this failed upload wrote, unless another upload (live or in flight) uses it."""

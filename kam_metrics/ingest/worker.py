@@ -15,8 +15,8 @@ from pathlib import Path
 
 from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
-from kam_metrics.ingest.schema import IngestResult
 from kam_metrics.ingest.reader import Limits, UnreadableFile
+from kam_metrics.ingest.schema import IngestResult
 from kam_metrics.ingest.store import Store, read_and_stage
 
 POLL_SECONDS = 0.1
