@@ -235,13 +235,20 @@ class Store:
         read, staged = self._read_and_stage(path, name, progress)  # refuses an oversized file unread
         return self.store_prepared(path, name, read, staged, viewer=viewer)
 
+    def ingest_many(self, paths, *, viewer: Viewer | None = None, progress=None) -> list[IngestResult]:
+        """Ingest files in order, each in its own transaction, the next read while one is stored (many.py)."""
+        from kam_metrics.ingest.many import ingest_many
+
+        return ingest_many(self, paths, viewer=viewer, progress=progress)
+
     def store_prepared(
-        self, path: Path, name: str, read, staged, *, viewer: Viewer | None = None
+        self, path: Path, name: str, read, staged, *, viewer: Viewer | None = None, sha: str | None = None
     ) -> IngestResult:
-        """Keep the file and store its already read and staged sheets (from ``ingest`` or a worker process)."""
+        """Keep the file and store its already read and staged sheets (from ``ingest``, ``ingest_many`` or a
+        worker process); ``sha`` is the file's sha256 when the caller has it."""
         viewer = audit.acting(viewer, "upload")
         self._check_writable()
-        sha = sha256(path)
+        sha = sha or sha256(path)
         stored = kept_name(sha, name) if self.uploads_dir is not None else None
         created = False
         if stored:
