@@ -17,7 +17,8 @@ from kam_metrics.contract.sheets import DATETIME, INTEGER, NUMBER, PHONE, STATUS
 from kam_metrics.contract.text import CANCELLED_WORDS, MOBILE_DIGITS
 
 _PLAIN = {
-    DATETIME: r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9]$",
+    # A date cell with milliseconds reads as "…:45.057" (the query's general parser rounds to the second).
+    DATETIME: r"^[1-9][0-9]{3}-[0-9]{2}-[0-9]{2} ([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\.[0-9]{1,3})?$",
     PHONE: f"^{MOBILE_DIGITS}$",
     NUMBER: r"^-?[0-9]{1,16}(\.[0-9]{1,2})?$",
     INTEGER: r"^[0-9]{1,9}$",
@@ -27,21 +28,32 @@ _TS = pa.timestamp("us")
 
 
 def _all_plain(array: pa.Array, pattern: str) -> bool:
-    return bool(pc.all(pc.fill_null(pc.match_substring_regex(array, pattern), True)).as_py())
+    return bool(pc.all(pc.fill_null(pc.match_substring_regex(array, pattern), True), min_count=0).as_py())
 
 
-def _timestamps(array: pa.Array) -> pa.Array | None:
-    """The parsed timestamps, or None when a present value is not a strict, valid timestamp."""
+def _timestamps(array: pa.Array) -> tuple[pa.Array, pa.Array] | None:
+    """The parsed timestamps and their date-only flags, or None when a present value is not a strict, valid
+    timestamp (the query decides then)."""
     if not _all_plain(array, _PLAIN[DATETIME]):
         return None
-    ts = pc.strptime(array, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
+    whole = pc.utf8_slice_codeunits(array, 0, 19)
+    ts = pc.strptime(whole, format="%Y-%m-%d %H:%M:%S", unit="s", error_is_null=True)
     if ts.null_count != array.null_count:
         return None
     # Arrow rolls 2026-02-30 over into March where DuckDB reads no date: only a round trip is a valid date.
     back = pc.strftime(ts, format="%Y-%m-%d %H:%M:%S")
-    if not pc.all(pc.fill_null(pc.equal(back, array), True)).as_py():
+    if not pc.all(pc.fill_null(pc.equal(back, whole), True), min_count=0).as_py():
         return None
-    return ts.cast(_TS)
+    ts = ts.cast(_TS)
+    fraction = pc.greater(pc.utf8_length(array), 19)
+    if not pc.any(fraction).as_py():
+        return ts, pc.fill_null(pc.equal(ts, pc.floor_temporal(ts, unit="day")), False)
+    # The query: round(seconds of the day + fraction) half away from zero, and a time, never date-only.
+    millis = pc.cast(pc.utf8_rpad(pc.utf8_slice_codeunits(array, 20, 23), 3, "0"), pa.int32(), safe=False)
+    up = pc.fill_null(pc.greater_equal(millis, 500), False)
+    ts = pc.if_else(up, pc.add(ts, pa.scalar(1_000_000, pa.duration("us"))), ts)
+    midnight = pc.equal(ts, pc.floor_temporal(ts, unit="day"))
+    return ts, pc.fill_null(pc.and_(midnight, pc.invert(pc.fill_null(fraction, False))), False)
 
 
 def plain_columns(kind, arrays: dict[str, pa.Array]) -> dict[str, pa.Array] | None:
@@ -50,10 +62,10 @@ def plain_columns(kind, arrays: dict[str, pa.Array]) -> dict[str, pa.Array] | No
     for f in kind.fields:
         a = arrays[f.name]
         if f.type == DATETIME:
-            ts = _timestamps(a)
-            if ts is None:
+            parsed = _timestamps(a)
+            if parsed is None:
                 return None
-            typed[f.name] = ts
+            typed[f.name], typed[f"{f.name}_date_only"] = parsed
         elif f.type in (PHONE, NUMBER, INTEGER):
             if not _all_plain(a, _PLAIN[f.type]):
                 return None
@@ -113,7 +125,7 @@ def stage_plain(kind, headers: dict[str, str], arrays: dict[str, pa.Array], type
         if f.type == DATETIME:
             ts = typed[f.name]
             out[f.name] = ts
-            out[f"{f.name}_date_only"] = pc.fill_null(pc.equal(ts, pc.floor_temporal(ts, unit="day")), False)
+            out[f"{f.name}_date_only"] = typed[f"{f.name}_date_only"]
         elif f.type in (NUMBER, INTEGER):
             out[f.name] = typed[f.name]
             if f.name == "salesperson_commission":

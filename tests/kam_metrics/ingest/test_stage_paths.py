@@ -95,6 +95,12 @@ PLAIN = {
     "visits": [
         {"visited_at": "2026-03-05 10:00:00", "kam": "王伟", "phone": "13812345678", "party_size": "3"},
         {"visited_at": "2026-03-05 11:00:00", "kam": "王伟", "phone": "13812345678", "party_size": None},
+        # date cells with milliseconds: rounded to the second, half away from zero, and never date-only
+        {"visited_at": "2026-03-05 01:11:45.057", "kam": "王伟", "phone": "13812345678"},
+        {"visited_at": "2026-03-05 01:11:45.5", "kam": "王伟", "phone": "13812345678"},
+        {"visited_at": "2026-03-05 01:11:59.999", "kam": "王伟", "phone": "13812345678"},
+        {"visited_at": "2026-03-05 23:59:59.50", "kam": "王伟", "phone": "13812345678"},
+        {"visited_at": "2026-03-05 00:00:00.000", "kam": "王伟", "phone": "13812345678"},
     ],
     "roster": [{"kam": "王伟", "team": "A", "start_date": "2026-01-01 00:00:00"}, {"kam": None, "team": "B"}],
     "units": [
@@ -144,6 +150,7 @@ ODD = {
     "3 decimals": ("deals", {**PLAIN["deals"][1], "amount": "1.005"}),
     "integer": ("visits", {**PLAIN["visits"][0], "party_size": "2.0"}),
     "bad integer": ("visits", {**PLAIN["visits"][0], "party_size": "两"}),
+    "microseconds": ("visits", {**PLAIN["visits"][0], "visited_at": "2026-03-05 01:11:45.0571"}),
 }
 
 
@@ -159,16 +166,31 @@ def test_a_sheet_with_any_other_form_runs_the_query(case):
     assert got.to_pylist() == expected.to_pylist()
 
 
+def test_milliseconds_round_to_the_second_as_the_query_does():
+    got = normalize.stage(duckdb.connect(), _sheet("visits", PLAIN["visits"])).to_pylist()
+    assert [(r["visited_at"], r["visited_at_date_only"]) for r in got[2:]] == [
+        (dt.datetime(2026, 3, 5, 1, 11, 45), False),
+        (dt.datetime(2026, 3, 5, 1, 11, 46), False),
+        (dt.datetime(2026, 3, 5, 1, 12, 0), False),
+        (dt.datetime(2026, 3, 6, 0, 0, 0), False),
+        (dt.datetime(2026, 3, 5, 0, 0, 0), False),
+    ]
+
+
 def test_rows_out_of_order_run_the_query_which_orders_them():
     sheet = _sheet("leads", PLAIN["leads"][:2], row_numbers=[9, 3])
     got = normalize.stage(duckdb.connect(), sheet)
     assert got["row_no"].to_pylist() == [3, 9]
 
 
-def test_an_empty_sheet_stages_to_no_rows_in_both_paths():
+@pytest.mark.parametrize("kind", sorted(PLAIN))
+def test_an_empty_sheet_stages_to_no_rows_without_a_statement(kind):
     con = duckdb.connect()
-    sheet = _sheet("leads", [])
-    sheet.columns = {f: pa.array([], pa.string()) for f in ("reported_at", "kam", "phone")}
+    sheet = _sheet(kind, [])
+    sheet.columns = {f: pa.array([], pa.string()) for f in KINDS[kind].required}
     expected = normalize.stage(con, sheet, arrow=False)
-    got = normalize.stage(con, sheet)
+    normalize.stage(con, sheet)  # learns the kind's schema
+    counting = _Counting(con)
+    got = normalize.stage(counting, sheet)
+    assert counting.statements == 0
     assert got.num_rows == 0 and got.schema == expected.schema
