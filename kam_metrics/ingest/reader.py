@@ -388,7 +388,7 @@ def _recognise(
         return
     forced = kind_for_sheet_name(sheet_name)
     head_n = min(HEADER_SEARCH_ROWS, len(columns[0]))
-    head = [[col[i].as_py() for col in columns] for i in range(head_n)]
+    head = [list(row) for row in zip(*(col.slice(0, head_n).to_pylist() for col in columns), strict=True)]
     found = detect_header(head, forced)
     if found is None:
         key = "note.no_header" if forced else "note.ignored_sheet"
@@ -405,8 +405,14 @@ def _recognise(
         filled = pc.and_(pc.is_valid(col), pc.invert(pc.match_substring_regex(col, _BLANK)))
         filled = pc.fill_null(filled, False)
         nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
+        if pc.all(nonblank).as_py():  # every row already has a filled cell: the other columns change nothing
+            break
     example = None
     for col in body:
+        if not pc.any(
+            pc.match_substring(col.cast(pa.string()), EXAMPLE_MARK)
+        ).as_py():  # rarely there: a plain search first
+            continue
         marked = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col.cast(pa.string())), EXAMPLE_MARK), False)
         example = marked if example is None else pc.or_(example, marked)
     if example is not None and n > 0 and pc.any(example).as_py():
