@@ -43,6 +43,18 @@ def data_date(cur, upload_id: int, staged: list) -> dt.date | None:
     return latest
 
 
+def next_upload_id(cur, ledger_max: int) -> int:
+    """After every id ever used (meta last_upload_id, the database, every ledger record, whose highest is
+    ``ledger_max``): ids are never reused. One statement, which also keeps the id in meta."""
+    return cur.execute(
+        """insert or replace into meta select 'last_upload_id', (greatest(
+               coalesce((select max(upload_id) from uploads), 0),
+               coalesce((select max(value::integer) from meta where key = 'last_upload_id'), 0), ?) + 1)::varchar
+           returning value::integer""",
+        [ledger_max],
+    ).fetchall()[0][0]
+
+
 def repeat_of(cur, upload_id: int, sha: str) -> tuple[int, dt.datetime] | None:
     """The earlier upload (not itself a repeat) whose file had this content, if any."""
     rows = cur.execute(

@@ -182,8 +182,12 @@ class Ledger:
             "uploaded_at": at.isoformat(),
         }
 
+    @staticmethod
+    def pending_record(stored: str) -> dict:
+        return {"op": "pending", "stored": stored, "at": _now()}
+
     def append_pending(self, stored: str) -> None:
-        self.append({"op": "pending", "stored": stored, "at": _now()})
+        self.append(self.pending_record(stored))
 
     def append_undo(self, upload_id: int) -> None:
         self.append({"op": "undo", "upload_id": int(upload_id), "at": _now()})

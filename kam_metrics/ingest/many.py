@@ -7,6 +7,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -14,7 +15,7 @@ import duckdb
 from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
 from kam_metrics.ingest.apply import read_and_stage
-from kam_metrics.ingest.files import sha256
+from kam_metrics.ingest.files import kept_name, sha256
 from kam_metrics.ingest.schema import IngestResult
 
 log = logging.getLogger(__name__)
@@ -41,6 +42,10 @@ def ingest_each(
 
     A StoreError (the store cannot take any file: read-only, disk full) and roles.Refused are raised, not
     yielded. ``progress`` gets (fraction of all files, file name) as Store.ingest's does for one file.
+
+    The next file's pending ledger record (written before its kept copy, so that a crash leaves a known
+    orphan) goes with this file's upload record in one write and one fsync (store_prepared's
+    ``next_pending``); the next file then skips its own (``pending=False``).
     """
     from kam_metrics.ingest.faults import StoreError
 
@@ -56,23 +61,44 @@ def ingest_each(
 
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ingest") as pool:
         ahead: Future | None = pool.submit(_prepare, paths[0], store.limits, report(0)) if n else None
+        pending_written = None  # the kept name whose pending record went with the previous upload's record
         for k, path in enumerate(paths):
             current, ahead = ahead, None
             if k + 1 < n:  # read the next file while this one is stored
                 ahead = pool.submit(_prepare, paths[k + 1], store.limits, report(k + 1))
             try:
                 read, staged, sha = current.result()
-                result = store.store_prepared(path, path.name, read, staged, viewer=viewer, sha=sha)
+                stored = kept_name(sha, path.name)
+                result = store.store_prepared(
+                    path,
+                    path.name,
+                    read,
+                    staged,
+                    viewer=viewer,
+                    sha=sha,
+                    pending=pending_written != stored,
+                    next_pending=partial(_next_kept, ahead, paths, k) if ahead is not None else None,
+                )
+                pending_written = store.noted_pending
             except StoreError:
                 if ahead is not None:
                     ahead.cancel()
                 raise
             except Exception as e:  # noqa: BLE001 — reported per file; the others still land
+                pending_written = None
                 yield path, e
                 continue
             yield path, result
     if progress is not None and n:
         progress(1.0, "")
+
+
+def _next_kept(ahead: Future, paths: list[Path], k: int) -> str | None:
+    """The next file's kept name once it is read and hashed (the loop waits for it next anyway); None when it
+    could not be read."""
+    if ahead.exception() is not None:
+        return None
+    return kept_name(ahead.result()[2], paths[k + 1].name)
 
 
 def ingest_many(

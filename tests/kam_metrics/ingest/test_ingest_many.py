@@ -164,3 +164,58 @@ def test_ingest_many_of_no_file_or_one(tmp_path, count):
     store = Store(tmp_path / "s" / "kam.duckdb")
     assert [r.upload_id for r in store.ingest_many(files)] == list(range(1, count + 1))
     store.close()
+
+
+def test_the_next_files_pending_record_goes_with_the_upload_record_before_its_copy(tmp_path, monkeypatch):
+    files = _three_files(tmp_path / "in")
+    store = Store(tmp_path / "s" / "kam.duckdb")
+    writes: list[list[str]] = []
+    original = Ledger.append
+
+    def counted(self, *records):
+        writes.append([r.get("op", "upload") for r in records])
+        return original(self, *records)
+
+    monkeypatch.setattr(Ledger, "append", counted)
+    store.ingest_many(files)
+    assert writes == [["pending"], ["upload", "pending"], ["upload", "pending"], ["upload"]]
+    ops = [(r["op"], r.get("stored"), r.get("upload_id")) for r in store.ledger.records()]
+    kept = [
+        store.cursor().execute("select stored_path from uploads where upload_id = ?", [i]).fetchall()[0][0]
+        for i in (1, 2, 3)
+    ]
+    assert ops == [
+        ("pending", kept[0], None),
+        ("upload", kept[0], 1),
+        ("pending", kept[1], None),
+        ("upload", kept[1], 2),
+        ("pending", kept[2], None),
+        ("upload", kept[2], 3),
+    ]
+    store.close()
+
+
+def test_a_crash_before_the_second_commit_leaves_an_orphan_the_next_open_sweeps(tmp_path, monkeypatch):
+    files = _three_files(tmp_path / "in")
+    db = tmp_path / "s" / "kam.duckdb"
+    store = Store(db)
+    calls = []
+
+    def crash_second(cur):
+        calls.append(1)
+        if len(calls) == 2:
+            raise KeyboardInterrupt  # stands in for a kill: nothing after it runs
+
+    monkeypatch.setattr(store_module, "_before_commit_hook", crash_second)
+    monkeypatch.setattr(Store, "_drop_orphan", lambda self, stored: None)  # a kill removes nothing
+    with pytest.raises(KeyboardInterrupt):
+        store.ingest_many(files)
+    store.close()
+    monkeypatch.undo()
+    kept = {p.name for p in (tmp_path / "s" / "uploads").iterdir() if p.suffix == ".xlsx"}
+    assert len(kept) == 2  # the first upload's copy and the second's, never committed
+    reopened = Store(db)
+    assert reopened.uploads()["file_name"].tolist() == ["一.xlsx"]
+    first = reopened.cursor().execute("select stored_path from uploads").fetchall()[0][0]
+    assert {p.name for p in (tmp_path / "s" / "uploads").iterdir() if p.suffix == ".xlsx"} == {first}
+    reopened.close()
