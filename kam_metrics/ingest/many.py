@@ -21,13 +21,9 @@ from kam_metrics.ingest.schema import IngestResult
 log = logging.getLogger(__name__)
 
 
-def _prepare(path: Path, limits, progress) -> tuple:
-    """Read and stage one file on a private in-memory connection (never the store's), and hash it."""
-    con = duckdb.connect()
-    try:
-        read, staged = read_and_stage(con.cursor(), path, path.name, limits, progress)
-    finally:
-        con.close()
+def _prepare(con: duckdb.DuckDBPyConnection, path: Path, limits, progress) -> tuple:
+    """Read and stage one file on the background thread's in-memory connection (never the store's), and hash it."""
+    read, staged = read_and_stage(con, path, path.name, limits, progress)
     return read, staged, sha256(path)
 
 
@@ -59,13 +55,14 @@ def ingest_each(
             return None
         return lambda f, _sheet: progress((k + f) / n, paths[k].name)
 
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ingest") as pool:
-        ahead: Future | None = pool.submit(_prepare, paths[0], store.limits, report(0)) if n else None
+    con = duckdb.connect()  # staging's own: only the one background thread uses it, one file at a time
+    with con, ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-ingest") as pool:
+        ahead: Future | None = pool.submit(_prepare, con, paths[0], store.limits, report(0)) if n else None
         pending_written = None  # the kept name whose pending record went with the previous upload's record
         for k, path in enumerate(paths):
             current, ahead = ahead, None
             if k + 1 < n:  # read the next file while this one is stored
-                ahead = pool.submit(_prepare, paths[k + 1], store.limits, report(k + 1))
+                ahead = pool.submit(_prepare, con, paths[k + 1], store.limits, report(k + 1))
             try:
                 read, staged, sha = current.result()
                 stored = kept_name(sha, path.name)
