@@ -7,7 +7,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
-from functools import partial
 from pathlib import Path
 
 import duckdb
@@ -66,6 +65,7 @@ def ingest_each(
             try:
                 read, staged, sha = current.result()
                 stored = kept_name(sha, path.name)
+                following = _NextPending(ahead, paths[k + 1].name) if ahead is not None else None
                 result = store.store_prepared(
                     path,
                     path.name,
@@ -74,9 +74,9 @@ def ingest_each(
                     viewer=viewer,
                     sha=sha,
                     pending=pending_written != stored,
-                    next_pending=partial(_next_kept, ahead, paths, k) if ahead is not None else None,
+                    next_pending=following,
                 )
-                pending_written = store.noted_pending
+                pending_written = following.written if following else None
             except StoreError:
                 if ahead is not None:
                     ahead.cancel()
@@ -90,12 +90,17 @@ def ingest_each(
         progress(1.0, "")
 
 
-def _next_kept(ahead: Future, paths: list[Path], k: int) -> str | None:
-    """The next file's kept name once it is read and hashed (the loop waits for it next anyway); None when it
-    could not be read."""
-    if ahead.exception() is not None:
-        return None
-    return kept_name(ahead.result()[2], paths[k + 1].name)
+class _NextPending:
+    """The next file's kept name for store_prepared to write with this upload's record (``name()``, once the
+    background thread has hashed it; None when it could not be read), and what it wrote (``written``)."""
+
+    def __init__(self, ahead: Future, file_name: str) -> None:
+        self.ahead, self.file_name, self.written = ahead, file_name, None
+
+    def name(self) -> str | None:
+        if self.ahead.exception() is not None:  # waits: the loop waits for that file next anyway
+            return None
+        return kept_name(self.ahead.result()[2], self.file_name)
 
 
 def ingest_many(

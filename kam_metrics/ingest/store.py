@@ -252,7 +252,7 @@ class Store:
         viewer: Viewer | None = None,
         sha: str | None = None,
         pending: bool = True,
-        next_pending: Callable[[], str | None] | None = None,
+        next_pending=None,
     ) -> IngestResult:
         """Keep the file and store its already read and staged sheets (from ``ingest``, ``ingest_many`` or a
         worker process); ``sha``: the file's sha256 if known; ``pending``, ``next_pending``: many.ingest_each."""
@@ -261,7 +261,6 @@ class Store:
         sha = sha or sha256(path)
         stored = kept_name(sha, name) if self.uploads_dir is not None else None
         created = False
-        self.noted_pending = None
         if stored:
             self._inflight[stored] += 1
         try:
@@ -280,10 +279,10 @@ class Store:
                 audit.record(cur, viewer, "upload", name, upload_details(result), at=at)
                 _before_commit_hook(cur)
             if stored:
-                following = next_pending() if next_pending else None
+                following = next_pending.name() if next_pending else None
                 later = [Ledger.pending_record(following)] if following else []
-                if self._note(Ledger.upload_record(upload_id, name, sha, stored, at), *later):
-                    self.noted_pending = following
+                if self._note(Ledger.upload_record(upload_id, name, sha, stored, at), *later) and following:
+                    next_pending.written = following
             return result
         except BaseException as e:
             if created:
