@@ -177,6 +177,17 @@ def test_milliseconds_round_to_the_second_as_the_query_does():
     ]
 
 
+def test_a_big_sheet_runs_the_query(monkeypatch):
+    monkeypatch.setattr(normalize, "ARROW_MAX_ROWS", 2)
+    con = duckdb.connect()
+    sheet = _sheet("leads", PLAIN["leads"])
+    expected = normalize.stage(con, sheet, arrow=False)
+    counting = _Counting(con)
+    got = normalize.stage(counting, sheet)
+    assert counting.statements == 1
+    assert got.to_pylist() == expected.to_pylist()
+
+
 def test_rows_out_of_order_run_the_query_which_orders_them():
     sheet = _sheet("leads", PLAIN["leads"][:2], row_numbers=[9, 3])
     got = normalize.stage(duckdb.connect(), sheet)
