@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from kam_metrics.ingest import many
 from kam_metrics.ingest import store as store_module
 from kam_metrics.ingest.files import Ledger
 from kam_metrics.ingest.many import ingest_each
@@ -44,7 +45,15 @@ def _files(tmp_path: Path) -> list[Path]:
     return [*files, files[1]]  # the second again: a repeat
 
 
-def test_ingest_many_stores_what_one_ingest_after_another_stores(tmp_path):
+@pytest.fixture(params=["in line", "threaded"])
+def mode(request, monkeypatch):
+    """Small files are read in the calling thread; PIPELINE_MIN_BYTES 0 reads every file in the background."""
+    if request.param == "threaded":
+        monkeypatch.setattr(many, "PIPELINE_MIN_BYTES", 0)
+    return request.param
+
+
+def test_ingest_many_stores_what_one_ingest_after_another_stores(tmp_path, mode):
     files = _files(tmp_path)
     one = Store(tmp_path / "one" / "kam.duckdb")
     expected = [one.ingest(f) for f in files]
@@ -66,7 +75,7 @@ def test_ingest_many_stores_what_one_ingest_after_another_stores(tmp_path):
     many.close()
 
 
-def test_an_unreadable_file_is_reported_and_the_others_land_in_order(tmp_path):
+def test_an_unreadable_file_is_reported_and_the_others_land_in_order(tmp_path, mode):
     files = _three_files(tmp_path / "in")
     broken = tmp_path / "in" / "broken.xlsx"
     broken.write_bytes(b"PK\x03\x04 not a workbook")
@@ -80,7 +89,7 @@ def test_an_unreadable_file_is_reported_and_the_others_land_in_order(tmp_path):
     store.close()
 
 
-def test_a_failure_while_storing_one_file_leaves_only_that_file_out(tmp_path, monkeypatch):
+def test_a_failure_while_storing_one_file_leaves_only_that_file_out(tmp_path, monkeypatch, mode):
     files = _three_files(tmp_path / "in")
     store = Store(tmp_path / "s" / "kam.duckdb")
     calls = []
@@ -166,7 +175,9 @@ def test_ingest_many_of_no_file_or_one(tmp_path, count):
     store.close()
 
 
-def test_the_next_files_pending_record_goes_with_the_upload_record_before_its_copy(tmp_path, monkeypatch):
+def test_the_next_files_pending_record_goes_with_the_upload_record_before_its_copy(
+    tmp_path, monkeypatch, mode
+):
     files = _three_files(tmp_path / "in")
     store = Store(tmp_path / "s" / "kam.duckdb")
     writes: list[list[str]] = []
