@@ -175,49 +175,54 @@ def _uploads_table(store, lang: str) -> str:
 
 
 def _ingest(store, files: list[Path], lang: str) -> int:
+    from kam_metrics.ingest.many import ingest_each  # the next file is read while one is stored
+
     failed = 0
-    for path in files:
-        try:
-            result = store.ingest(path)
-        except UnreadableFile as e:
-            failed += 1
-            reason = t(f"unreadable.{e.code}", lang, **e.values)
-            print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
-            continue
-        except StoreError as e:  # the store cannot take any file (read-only, disk full): stop here
-            print(t("cli.failed", lang, command="ingest", reason=e.message(lang)), file=sys.stderr)
-            return 2
-        except Exception as e:  # never a traceback to the user; the transaction kept the store unchanged
-            failed += 1
-            reason = f"{t('unreadable.corrupt', lang)} ({type(e).__name__}: {e})"
-            print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
-            continue
-        for key, values in result.notes:
-            print(t("cli.note_line", lang, file=path.name, note=t(key, lang, **values)))
-        if result.repeat_of is not None:
-            print(
-                t("cli.repeat_line", lang, file=path.name, original=result.repeat_of, at=result.repeat_of_at)
-            )
-        else:
-            data_date = result.data_date or t("cli.no_data_date", lang)
-            print(t("cli.data_date_line", lang, file=path.name, data_date=data_date))
-        for c in result.sheets:
-            print(
-                t(
-                    "cli.ingest_line",
-                    lang,
-                    file=c.file,
-                    sheet=c.sheet,
-                    kind=t(f"kind.{c.kind}", lang),
-                    read=c.read,
-                    accepted=c.accepted,
-                    duplicates=c.duplicates,
-                    superseded=c.superseded,
-                    rejected=c.rejected,
-                    warnings=c.warnings,
-                )
-            )
+    try:
+        for path, outcome in ingest_each(store, files):
+            if isinstance(outcome, Exception):
+                failed += 1
+                _unreadable(path, outcome, lang)
+            else:
+                _ingest_lines(path, outcome, lang)
+    except StoreError as e:  # the store cannot take any file (read-only, disk full): stop here
+        print(t("cli.failed", lang, command="ingest", reason=e.message(lang)), file=sys.stderr)
+        return 2
     return 1 if failed else 0
+
+
+def _unreadable(path: Path, e: Exception, lang: str) -> None:
+    if isinstance(e, UnreadableFile):
+        reason = t(f"unreadable.{e.code}", lang, **e.values)
+    else:  # never a traceback to the user; the transaction kept the store unchanged
+        reason = f"{t('unreadable.corrupt', lang)} ({type(e).__name__}: {e})"
+    print(t("cli.unreadable", lang, file=path, reason=reason), file=sys.stderr)
+
+
+def _ingest_lines(path: Path, result, lang: str) -> None:
+    for key, values in result.notes:
+        print(t("cli.note_line", lang, file=path.name, note=t(key, lang, **values)))
+    if result.repeat_of is not None:
+        print(t("cli.repeat_line", lang, file=path.name, original=result.repeat_of, at=result.repeat_of_at))
+    else:
+        data_date = result.data_date or t("cli.no_data_date", lang)
+        print(t("cli.data_date_line", lang, file=path.name, data_date=data_date))
+    for c in result.sheets:
+        print(
+            t(
+                "cli.ingest_line",
+                lang,
+                file=c.file,
+                sheet=c.sheet,
+                kind=t(f"kind.{c.kind}", lang),
+                read=c.read,
+                accepted=c.accepted,
+                duplicates=c.duplicates,
+                superseded=c.superseded,
+                rejected=c.rejected,
+                warnings=c.warnings,
+            )
+        )
 
 
 def _report(store, args, lang: str) -> int:

@@ -70,11 +70,11 @@ def record(cur, viewer_or_login: Viewer | str, action: str, target: str, details
     if action not in ACTIONS:
         raise ValueError(f"unknown audit action {action!r}")
     login = viewer_or_login.login if isinstance(viewer_or_login, Viewer) else str(viewer_or_login)
-    entry_id = cur.execute("select coalesce(max(entry_id), 0) + 1 from audit_log").fetchall()[0][0]
     text = json.dumps(details or {}, ensure_ascii=False, sort_keys=True, default=json_value)
-    cur.execute(
-        'insert into audit_log (entry_id, "at", login, action, target, details) values (?, ?, ?, ?, ?, ?)',
-        [entry_id, at or _now(), login, action, "" if target is None else str(target), text],
+    cur.execute(  # one statement: the next entry id and the entry
+        'insert into audit_log (entry_id, "at", login, action, target, details) '
+        "select coalesce(max(entry_id), 0) + 1, ?, ?, ?, ?, ? from audit_log",
+        [at or _now(), login, action, "" if target is None else str(target), text],
     )
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.ingest.migrations import DATED_COLUMNS
@@ -14,30 +15,44 @@ from kam_metrics.ingest.rows import raw_of_rejected, store_sheet
 from kam_metrics.ingest.schema import IngestResult, SheetCounts, data_columns, ddl  # noqa: F401 (re-exported)
 
 
+def latest_date(staged: list) -> dt.date | None:
+    """The latest calendar date among the staged sheets' accepted rows' dated columns (None: none)."""
+    dated: dict[str, list[str]] = {}
+    for t, c in DATED_COLUMNS:
+        dated.setdefault(t, []).append(c)
+    latest: dt.date | None = None
+    for sheet, table in staged:
+        if sheet.kind not in dated or table.num_rows == 0:
+            continue
+        accepted = pc.equal(pc.list_value_length(table["problems"]), 0)
+        for c in dated[sheet.kind]:
+            d = pc.max(pc.filter(table[c], accepted)).as_py()
+            if d is not None and (latest is None or d.date() > latest):
+                latest = d.date()
+    return latest
+
+
 def data_date(cur, upload_id: int, staged: list) -> dt.date | None:
     """§2: the latest calendar date among the upload's accepted rows' dated columns (roster dates do not
     count); with none, the highest data date of the uploads before it (none: the earliest, stored as null)."""
-    dated = dict.fromkeys(t for t, _ in DATED_COLUMNS)
-    latest: dt.date | None = None
-    for sheet, table in staged:
-        if sheet.kind not in dated:
-            continue
-        cur.register("kam_dated", table)
-        try:
-            for t, c in DATED_COLUMNS:
-                if t == sheet.kind:
-                    d = cur.execute(
-                        f'select max("{c}")::date from kam_dated where len(problems) = 0'
-                    ).fetchall()[0][0]
-                    if d is not None and (latest is None or d > latest):
-                        latest = d
-        finally:
-            cur.unregister("kam_dated")
+    latest = latest_date(staged)
     if latest is None:
         latest = cur.execute(
             "select max(data_date) from uploads where upload_id < ?", [upload_id]
         ).fetchall()[0][0]
     return latest
+
+
+def next_upload_id(cur, ledger_max: int) -> int:
+    """After every id ever used (meta last_upload_id, the database, every ledger record, whose highest is
+    ``ledger_max``): ids are never reused. One statement, which also keeps the id in meta."""
+    return cur.execute(
+        """insert or replace into meta select 'last_upload_id', (greatest(
+               coalesce((select max(upload_id) from uploads), 0),
+               coalesce((select max(value::integer) from meta where key = 'last_upload_id'), 0), ?) + 1)::varchar
+           returning value::integer""",
+        [ledger_max],
+    ).fetchall()[0][0]
 
 
 def repeat_of(cur, upload_id: int, sha: str) -> tuple[int, dt.datetime] | None:
@@ -73,19 +88,24 @@ def apply_upload(cur, upload_id: int, name: str, sha: str, read, staged) -> Inge
     )
     for sheet_no, (sheet, table) in enumerate(staged):
         result.sheets.append(store_sheet(cur, upload_id, name, sheet, table, result, sheet_no))
-    for c in result.sheets:
+    if result.sheets:  # one statement for every sheet's counts
         cur.execute(
-            "insert into upload_sheets (upload_id, sheet, kind, rows_read, accepted, duplicates, rejected, warnings, superseded) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            "insert into upload_sheets (upload_id, sheet, kind, rows_read, accepted, duplicates, rejected, warnings, superseded) values "
+            + ", ".join(["(?, ?, ?, ?, ?, ?, ?, ?, ?)"] * len(result.sheets)),
             [
-                upload_id,
-                c.sheet,
-                c.kind,
-                c.read,
-                c.accepted,
-                c.duplicates,
-                c.rejected,
-                c.warnings,
-                c.superseded,
+                v
+                for c in result.sheets
+                for v in (
+                    upload_id,
+                    c.sheet,
+                    c.kind,
+                    c.read,
+                    c.accepted,
+                    c.duplicates,
+                    c.rejected,
+                    c.warnings,
+                    c.superseded,
+                )
             ],
         )
     return result
@@ -94,7 +114,6 @@ def apply_upload(cur, upload_id: int, name: str, sha: str, read, staged) -> Inge
 def release_raw(sheet: RawSheet, table: pa.Table) -> None:
     """Keep only the rejected rows' raw values of a staged sheet and drop its raw columns: a 3-million-row
     CSV then holds one copy of its data (the staged table) while it is stored, not two."""
-    import pyarrow.compute as pc
 
     rejected = table.filter(pc.greater(pc.list_value_length(table["problems"]), 0))["row_no"].to_pylist()
     sheet.raw_rejected = raw_of_rejected(sheet, rejected)

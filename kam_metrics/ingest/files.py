@@ -89,6 +89,14 @@ def sweep_leftovers(uploads_dir: Path) -> list[Path]:
     return removed
 
 
+def _record(line: str) -> dict | None:
+    try:
+        record = json.loads(line)
+    except ValueError:  # a line torn by a kill while it was written
+        return None
+    return record if isinstance(record, dict) else None
+
+
 def _now() -> str:
     return dt.datetime.now().replace(microsecond=0).isoformat()
 
@@ -105,17 +113,46 @@ class Ledger:
     def __init__(self, uploads_dir: Path) -> None:
         self.dir = uploads_dir
         self.path = uploads_dir / LEDGER
+        self._seen: tuple[int, int] | None = None  # (inode, bytes) of the file max_upload_id has read
+        self._max_id = 0
+
+    def max_upload_id(self) -> int:
+        """The highest upload id any record names (0: none), reading only what was appended since the last call.
+
+        The ledger only grows, so the bytes already read cannot change; a file that shrank or was replaced
+        (another inode) is read again from its start.
+        """
+        try:
+            st = os.stat(self.path)
+        except FileNotFoundError:
+            self._seen, self._max_id = None, 0
+            return 0
+        start = 0
+        if self._seen is not None and self._seen[0] == st.st_ino and self._seen[1] <= st.st_size:
+            start = self._seen[1]
+        else:
+            self._max_id = 0
+        if start < st.st_size:
+            with open(self.path, "rb") as f:
+                f.seek(start)
+                tail = f.read()
+            # Up to the last line break only: a line being written now is read whole next time.
+            tail = tail[: tail.rfind(b"\n") + 1]
+            for line in tail.decode("utf-8", errors="replace").splitlines():
+                record = _record(line)
+                if record is not None and "upload_id" in record:
+                    self._max_id = max(self._max_id, int(record["upload_id"]))
+            start += len(tail)
+        self._seen = (st.st_ino, start)
+        return self._max_id
 
     def records(self) -> list[dict]:
         if not self.path.exists():
             return []
         out = []
         for line in self.path.read_text(encoding="utf-8", errors="replace").splitlines():
-            try:
-                record = json.loads(line)
-            except ValueError:  # a line torn by a kill while it was written
-                continue
-            if isinstance(record, dict):
+            record = _record(line)
+            if record is not None:
                 out.append(record)
         return out
 
@@ -145,8 +182,12 @@ class Ledger:
             "uploaded_at": at.isoformat(),
         }
 
+    @staticmethod
+    def pending_record(stored: str) -> dict:
+        return {"op": "pending", "stored": stored, "at": _now()}
+
     def append_pending(self, stored: str) -> None:
-        self.append({"op": "pending", "stored": stored, "at": _now()})
+        self.append(self.pending_record(stored))
 
     def append_undo(self, upload_id: int) -> None:
         self.append({"op": "undo", "upload_id": int(upload_id), "at": _now()})

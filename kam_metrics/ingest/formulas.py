@@ -56,7 +56,9 @@ def _has_formula(z: zipfile.ZipFile, part: str) -> bool:
     tail = b""
     with z.open(part) as f:
         for chunk in iter(lambda: f.read(CHUNK), b""):
-            if _HAS_F.search(tail + chunk):
+            data = tail + chunk
+            # A plain byte search first (many times faster than the pattern); the pattern only where it hits.
+            if (b"<f" in data or b":f" in data) and _HAS_F.search(data):
                 return True
             tail = chunk[-8:]
     return False

@@ -19,6 +19,7 @@ from kam_metrics.contract.sheets import (
     STATUS,
 )
 from kam_metrics.contract.text import CANCELLED_WORDS, INVISIBLE_RE, MOBILE_DIGITS
+from kam_metrics.ingest import stage_arrow
 from kam_metrics.ingest.reader import RawSheet
 
 _CR = re.compile("\r\n?")
@@ -197,11 +198,12 @@ def _problem(code: str, label: str, value_sql: str, condition: str) -> str:
     return f"case when {condition} then {{'code': '{code}', 'column': {label}, 'value': {value_sql}}} end"
 
 
-def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
+def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet, *, arrow: bool = True) -> pa.Table:
     """Normalise one raw sheet; returns a table of typed fields plus `problems` (rejections) and `warnings`.
 
     Columns: row_no, every field of the kind (typed), date-only flags (`<field>_date_only`), derived keys
     (unit_key, signed_date), `problems` (list of {code, column, value}; non-empty = rejected) and `warnings`.
+    ``arrow`` False always runs the query (tests compare the two paths).
     """
     kind = KINDS[sheet.kind]
     n = len(sheet.row_numbers)
@@ -214,6 +216,10 @@ def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
         arrays[f.name] = clean_name_array(raw) if f.type == NAME else clean_text_array(raw)
     if kind.name == "units":
         arrays["unit_key"] = unit_key_array(arrays["unit_name"])
+    if arrow and n < ARROW_MAX_ROWS and ascending(sheet.row_numbers):
+        typed = stage_arrow.plain_columns(kind, arrays)
+        if typed is not None:  # every typed cell in its plain form: Arrow kernels, no statement
+            return stage_arrow.stage_plain(kind, sheet.headers, arrays, typed, _schema(con, kind))
     table = pa.table(arrays)
     general = {f.name for f in kind.fields if _needs_general_parser(f.type, arrays[f.name])}
     con.register("kam_stage_in", table)
@@ -221,6 +227,38 @@ def stage(con: duckdb.DuckDBPyConnection, sheet: RawSheet) -> pa.Table:
         return con.sql(_stage_sql(kind, sheet.headers, general)).to_arrow_table()
     finally:
         con.unregister("kam_stage_in")
+
+
+def ascending(row_numbers: pa.Array) -> bool:
+    """Whether the row numbers increase (the reader's always do; the query orders by them)."""
+    n = len(row_numbers)
+    return n < 2 or bool(pc.all(pc.greater(row_numbers.slice(1), row_numbers.slice(0, n - 1))).as_py())
+
+
+# Below this many rows a sheet in plain forms is staged by Arrow kernels (no statement: a query's planning
+# costs ~10 ms a sheet); from it on the query is faster (its per-row work is lighter and runs on every core).
+# Measured: 1M rows, query 1.2-1.5 s CPU, Arrow 2.3-2.5 s; 200 rows, query ~10 ms, Arrow ~1 ms.
+ARROW_MAX_ROWS = 10_000
+
+_SCHEMAS: dict[str, pa.Schema] = {}
+
+
+def _schema(con: duckdb.DuckDBPyConnection, kind) -> pa.Schema:
+    """The staging query's result schema for a kind (types do not depend on the rows: asked once, of no rows)."""
+    if kind.name not in _SCHEMAS:
+        empty = {"row_no": pa.array([], pa.int64())} | {
+            f.name: pa.array([], pa.string()) for f in kind.fields
+        }
+        if kind.name == "units":
+            empty["unit_key"] = pa.array([], pa.string())
+        view = f"kam_stage_schema_{kind.name}"
+        con.register(view, pa.table(empty))
+        try:
+            sql = _stage_sql(kind, {}, set()).replace("from kam_stage_in", f"from {view}")
+            _SCHEMAS[kind.name] = con.sql(sql).to_arrow_table().schema
+        finally:
+            con.unregister(view)
+    return _SCHEMAS[kind.name]
 
 
 _PLAIN_FORMS = {

@@ -9,6 +9,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -227,8 +228,16 @@ def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> Re
             raise UnreadableFile("encrypted") from None
         raise UnreadableFile("corrupt") from None
     result = ReadResult()
-    # calamine reads such a cell as empty; the XML says it was a formula (only scanned where one is).
-    formulas = uncached_formulas(path)
+    # calamine reads such a cell as empty; the XML says it was a formula (only scanned where one is). The
+    # scan inflates every sheet's XML once more: it runs in a thread while calamine (GIL released) parses.
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="kam-formulas") as pool:
+        scan = pool.submit(uncached_formulas, path)
+        _read_sheets(reader, sheet_names, result, scan, progress)
+    return result
+
+
+def _read_sheets(reader, sheet_names: list[str], result: ReadResult, scan, progress) -> None:
+    formulas = None
     n = len(sheet_names)
     for i, sheet_name in enumerate(sheet_names):
         if progress:
@@ -245,10 +254,10 @@ def _read_excel(path: Path, progress: Callable[[float, str], None] | None) -> Re
         if str(visible).lower() not in ("visible", "sheetvisible.visible"):
             result.notes.append(("note.hidden_sheet", {"sheet": sheet_name}))
         columns = [_array(table.column(j)) for j in range(table.num_columns)]
+        formulas = scan.result() if formulas is None else formulas
         _recognise(result, sheet_name, columns, row_offset=1, formulas=formulas.get(sheet_name, ()))
     if progress:
         progress(1.0, "")
-    return result
 
 
 def _encoding(path: Path) -> str:
@@ -388,7 +397,7 @@ def _recognise(
         return
     forced = kind_for_sheet_name(sheet_name)
     head_n = min(HEADER_SEARCH_ROWS, len(columns[0]))
-    head = [[col[i].as_py() for col in columns] for i in range(head_n)]
+    head = [list(row) for row in zip(*(col.slice(0, head_n).to_pylist() for col in columns), strict=True)]
     found = detect_header(head, forced)
     if found is None:
         key = "note.no_header" if forced else "note.ignored_sheet"
@@ -405,8 +414,14 @@ def _recognise(
         filled = pc.and_(pc.is_valid(col), pc.invert(pc.match_substring_regex(col, _BLANK)))
         filled = pc.fill_null(filled, False)
         nonblank = filled if nonblank is None else pc.or_(nonblank, filled)
+        if pc.all(nonblank).as_py():  # every row already has a filled cell: the other columns change nothing
+            break
     example = None
     for col in body:
+        if not pc.any(
+            pc.match_substring(col.cast(pa.string()), EXAMPLE_MARK)
+        ).as_py():  # rarely there: a plain search first
+            continue
         marked = pc.fill_null(pc.equal(pc.utf8_trim_whitespace(col.cast(pa.string())), EXAMPLE_MARK), False)
         example = marked if example is None else pc.or_(example, marked)
     if example is not None and n > 0 and pc.any(example).as_py():

@@ -21,12 +21,13 @@ import pandas as pd
 from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
 from kam_metrics.contract.sheets import SHEET_KINDS
-from kam_metrics.ingest import files, migrations
+from kam_metrics.ingest import files, many, migrations
 from kam_metrics.ingest.apply import (
     IngestResult,
     SheetCounts,
     apply_upload,
     ddl,
+    next_upload_id,
     read_and_stage,
     stored_rows,
     upload_details,
@@ -196,12 +197,14 @@ class Store:
                     raise
                 raise fault from e
 
-    def _note(self, *records: dict) -> None:
+    def _note(self, *records: dict) -> bool:
         """Append to the ledger after a commit; a failure here is caught up by the next open (_reconcile)."""
         try:
             self.ledger.append(*records)
+            return True
         except OSError as e:
             log.warning("ledger %s not updated (the next open adds it): %s", self.ledger.path, e)
+            return False
 
     @contextmanager
     def temp_dir(self):
@@ -235,20 +238,35 @@ class Store:
         read, staged = self._read_and_stage(path, name, progress)  # refuses an oversized file unread
         return self.store_prepared(path, name, read, staged, viewer=viewer)
 
+    def ingest_many(self, paths, *, viewer: Viewer | None = None, progress=None) -> list[IngestResult]:
+        """Ingest files in order, each in its own transaction, the next read while one is stored (many.py)."""
+        return many.ingest_many(self, paths, viewer=viewer, progress=progress)
+
     def store_prepared(
-        self, path: Path, name: str, read, staged, *, viewer: Viewer | None = None
+        self,
+        path: Path,
+        name: str,
+        read,
+        staged,
+        *,
+        viewer: Viewer | None = None,
+        sha: str | None = None,
+        pending: bool = True,
+        next_pending=None,
     ) -> IngestResult:
-        """Keep the file and store its already read and staged sheets (from ``ingest`` or a worker process)."""
+        """Keep the file and store its already read and staged sheets (from ``ingest``, ``ingest_many`` or a
+        worker process); ``sha``: the file's sha256 if known; ``pending``, ``next_pending``: many.ingest_each."""
         viewer = audit.acting(viewer, "upload")
         self._check_writable()
-        sha = sha256(path)
+        sha = sha or sha256(path)
         stored = kept_name(sha, name) if self.uploads_dir is not None else None
         created = False
         if stored:
             self._inflight[stored] += 1
         try:
             if stored:
-                self.ledger.append_pending(stored)
+                if pending:
+                    self.ledger.append_pending(stored)
                 _, created = keep(self.uploads_dir, path, sha, name)
             with self._writing() as cur:
                 upload_id = self._next_id(cur)
@@ -261,7 +279,10 @@ class Store:
                 audit.record(cur, viewer, "upload", name, upload_details(result), at=at)
                 _before_commit_hook(cur)
             if stored:
-                self._note(Ledger.upload_record(upload_id, name, sha, stored, at))
+                following = next_pending.name() if next_pending else None
+                later = [Ledger.pending_record(following)] if following else []
+                if self._note(Ledger.upload_record(upload_id, name, sha, stored, at), *later) and following:
+                    next_pending.written = following
             return result
         except BaseException as e:
             if created:
@@ -275,15 +296,7 @@ class Store:
                 self._inflight[stored] -= 1
 
     def _next_id(self, cur) -> int:
-        """After every id ever used (meta last_upload_id, the database, every ledger record): ids are never reused."""
-        used = [cur.execute("select coalesce(max(upload_id), 0) from uploads").fetchall()[0][0]]
-        used += [
-            int(r[0]) for r in cur.execute("select value from meta where key = 'last_upload_id'").fetchall()
-        ]
-        if self.ledger is not None:
-            used += [int(r["upload_id"]) for r in self.ledger.records() if "upload_id" in r]
-        cur.execute("insert or replace into meta values ('last_upload_id', ?)", [str(max(used) + 1)])
-        return max(used) + 1
+        return next_upload_id(cur, self.ledger.max_upload_id() if self.ledger is not None else 0)
 
     def _drop_orphan(self, stored: str) -> None:
         """Remove a kept copy this failed upload wrote, unless another upload (live or in flight) uses it."""
