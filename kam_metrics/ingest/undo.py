@@ -28,9 +28,17 @@ _UPLOAD_TABLES = [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "uploa
 
 
 def ready(cur, upload_id: int) -> bool:
-    """Whether this upload and every later one have their seen rows (stored by schema 6's code)."""
-    row = cur.execute("select value from meta where key = 'undo_ready_from'").fetchall()
-    return bool(row) and int(row[0][0]) <= upload_id
+    """Whether the uploads after this one have their seen rows (stored by schema 6's code), and this one too when
+    a later repeat of it must inherit them. The last upload needs none: its undo is a delete."""
+    (ready_from, after, repeated), *_ = cur.execute(
+        """select (select max(value::integer) from meta where key = 'undo_ready_from'),
+                  (select min(upload_id) from uploads where upload_id > $1),
+                  exists (select 1 from uploads where repeat_of = $1)""",
+        [upload_id],
+    ).fetchall()
+    if after is None:
+        return True
+    return ready_from is not None and ready_from <= (upload_id if repeated else after)
 
 
 def mark_ready_from(cur, upload_id: int) -> None:
