@@ -13,7 +13,7 @@ import xlsxwriter
 from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
 from kam_metrics.engine import report
 from kam_metrics.ingest.store import Store
-from tests.kam_metrics.ingest.test_store import P2, P3, REJECTED, VALID, assert_same_results
+from tests.kam_metrics.ingest.test_store import P3, REJECTED, VALID, assert_same_results
 
 P4 = "13800000004"
 TABLES = [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]
