@@ -52,8 +52,8 @@ def store_sheet(
         else:
             cur.execute(_classify_replace(kind.name, cols, key), [upload_id, upload_id])
         rejected, seen, superseded, latest_date = cur.execute(
-            f"""select count_if(kam_class = '{REJECTED}'), count_if(kam_class = '{SEEN}'),
-                       count_if(kam_class = '{STORED}' and kam_superseded),
+            f"""select coalesce(count_if(kam_class = '{REJECTED}'), 0), coalesce(count_if(kam_class = '{SEEN}'), 0),
+                       coalesce(count_if(kam_class = '{STORED}' and kam_superseded), 0),
                        {latest}
                 from kam_cls"""
         ).fetchall()[0]
