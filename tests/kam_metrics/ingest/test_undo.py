@@ -237,3 +237,33 @@ def test_a_v5_store_undoes_by_replaying_the_kept_files(tmp_path):
         assert store.counts()["roster"] == 0 and store.counts()["leads"] == 2
     finally:
         store.close()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("undone", [1, 52])
+def test_undo_of_the_first_and_the_last_of_the_benchmarks_52_weeks_gives_the_replay(tmp_path, undone):
+    """bench/generate.py's 10k weekly set (52 workbooks, a roster in each): bench/compare.py's store tables and every
+    Results frame after the undo equal those of the remaining 51 files ingested with the same upload ids."""
+    from bench import generate
+    from bench.compare import _frames, store_tables
+
+    weeks, _ = generate.generate_all(10_000)
+    every = dict(enumerate(weeks, start=1))
+    store = ingest_with_ids(tmp_path / "a" / "k.duckdb", every)
+    want = ingest_with_ids(tmp_path / "b" / "k.duckdb", {u: f for u, f in every.items() if u != undone})
+    try:
+        store.undo(undone)
+        got_tables, want_tables = store_tables(store), store_tables(want)
+        assert list(got_tables) == list(want_tables)
+        for name, frame in got_tables.items():
+            pd.testing.assert_frame_equal(frame, want_tables[name], obj=name)
+        got, expected = _frames(report.compute(store)), _frames(report.compute(want))
+        assert list(got) == list(expected)
+        for name, frame in got.items():
+            pd.testing.assert_frame_equal(frame, expected[name], obj=name)
+        a, b = tables(store), tables(want)
+        for name in SEEN:
+            pd.testing.assert_frame_equal(a[name], b[name], check_dtype=False, obj=name)
+    finally:
+        store.close()
+        want.close()
