@@ -160,7 +160,7 @@ def _store_problems(
     cur, upload_id, sheet: RawSheet, sheet_no: int, kind, counts: SheetCounts, result
 ) -> None:
     bad = cur.execute(
-        "select row_no, problems, warnings, kam_class from kam_cls where len(problems) > 0 or len(warnings) > 0"
+        "select row_no, problems, warnings, kam_class from kam_cls where len(problems) > 0 or len(warnings) > 0 order by row_no"
     ).fetchall()
     if not bad:
         return
