@@ -9,11 +9,13 @@ date in ``seen_sheets``: no result reads them; they let an undo re-derive the la
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import json
 
 import duckdb
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.ingest.migrations import DATED_COLUMNS
@@ -32,70 +34,97 @@ def store_sheet(
     result: IngestResult,
     sheet_no: int = 0,
 ) -> SheetCounts:
-    """Classify every staged row once (stored, seen, rejected) into a temp table, store from it, count from it."""
+    """Store the sheet's accepted rows, keep those it does not store as seen, store its rejected rows and warnings."""
     kind = next(k for k in SHEET_KINDS if k.name == sheet.kind)
     counts = SheetCounts(file=file, sheet=sheet.name, kind=kind.name, read=table.num_rows)
     cols = [n for n, _ in data_columns(kind)]
     col_list = ", ".join(f'"{c}"' for c in cols)
     key = ", ".join(f'"{k}"' for k in kind.natural_key)
-    dated = [c for t, c in DATED_COLUMNS if t == kind.name]
-    accepted = f"filter (where kam_class != '{REJECTED}')"
-    latest = (
-        "greatest(" + ", ".join(f'(max("{c}") {accepted})::date' for c in dated) + ")"
-        if dated
-        else "null::date"
-    )
+    rejected = pc.greater(pc.list_value_length(table["problems"]), 0)
+    counts.rejected = pc.sum(rejected).as_py() or 0
+    counts.accepted = counts.read - counts.rejected
+    latest_date = _latest(table, rejected, [c for t, c in DATED_COLUMNS if t == kind.name])
     cur.register("kam_staged", table)
     try:
         if kind.on_same_key == "keep":
-            cur.execute(_classify_keep(kind.name, key))
+            _store_keep(cur, kind.name, upload_id, sheet.name, sheet_no, counts, col_list, key)
         else:
-            cur.execute(_classify_replace(kind.name, cols, key), [upload_id, upload_id])
-        rejected, seen, superseded, latest_date = cur.execute(
-            f"""select coalesce(count_if(kam_class = '{REJECTED}'), 0), coalesce(count_if(kam_class = '{SEEN}'), 0),
-                       coalesce(count_if(kam_class = '{STORED}' and kam_superseded), 0),
-                       {latest}
-                from kam_cls"""
-        ).fetchall()[0]
-        counts.rejected, counts.duplicates, counts.superseded = rejected, seen, superseded
-        counts.accepted = counts.read - counts.rejected
-        sheet_col = "sheet_no, " if kind.on_same_key == "replace" else ""
-        cur.execute(
-            f"""insert into {kind.name} (upload_id, sheet, {sheet_col}row_no, {col_list})
-                select ?, ?, {"?, " if sheet_col else ""}row_no, {col_list} from kam_cls
-                where kam_class = '{STORED}' order by row_no""",
-            [upload_id, sheet.name, sheet_no] if sheet_col else [upload_id, sheet.name],
-        )
-        if seen:
-            cur.execute(
-                f"""insert into seen_{kind.name} (upload_id, sheet, sheet_no, row_no, {col_list})
-                    select ?, ?, ?, row_no, {col_list} from kam_cls where kam_class = '{SEEN}' order by row_no""",
-                [upload_id, sheet.name, sheet_no],
-            )
+            _store_replace(cur, kind.name, upload_id, sheet.name, sheet_no, counts, cols, key)
         cur.execute(
             "insert into seen_sheets values (?, ?, ?, ?, ?)",
             [upload_id, sheet.name, kind.name, sheet_no, latest_date],
         )
-        _store_problems(cur, upload_id, sheet, sheet_no, kind, counts, result)
+        _store_problems(cur, upload_id, sheet, table, kind, counts, result)
     finally:
         with contextlib.suppress(duckdb.Error):  # an aborted transaction is rolled back by the caller
             cur.unregister("kam_staged")
-            cur.execute("drop table if exists kam_cls")
     return counts
 
 
-def _classify_keep(table: str, key: str) -> str:
-    """Keep kinds: the first accepted row per key in the sheet is stored unless the key is stored already."""
+def _latest(table: pa.Table, rejected, dated: list[str]):
+    """The latest calendar date among the sheet's accepted rows' dated columns (§2's data date, per sheet)."""
+    latest = None
+    for c in dated:
+        d = pc.max(pc.filter(table[c], pc.invert(rejected))).as_py()
+        d = d.date() if isinstance(d, dt.datetime) else d
+        if d is not None and (latest is None or d > latest):
+            latest = d
+    return latest
+
+
+def _store_keep(cur, table: str, upload_id, sheet: str, sheet_no: int, counts, col_list: str, key: str):
+    """Keep kinds: the first accepted row per key in the sheet is stored unless the key is stored already; the other
+    accepted rows are seen. Three statements (the seen insert only when there are duplicates)."""
+    counts.accepted = counts.read - counts.rejected
     key_match = " and ".join(f"t.{k} = s.{k}" for k in key.split(", "))
-    return f"""
-        create or replace temp table kam_cls as
-        select s.* exclude (rn),
-               case when len(s.problems) > 0 then '{REJECTED}'
-                    when rn = 1 and not exists (select 1 from {table} t where {key_match}) then '{STORED}'
-                    else '{SEEN}' end as kam_class,
-               false as kam_superseded
-        from (select *, row_number() over (partition by len(problems) > 0, {key} order by row_no) as rn
-              from kam_staged) s"""
+    stored = cur.execute(
+        f"""
+        insert into {table} (upload_id, sheet, row_no, {col_list})
+        select ?, ?, row_no, {col_list}
+        from (select *, row_number() over (partition by {key} order by row_no) as rn
+              from kam_staged where len(problems) = 0) s
+        where rn = 1 and not exists (select 1 from {table} t where {key_match})
+        order by row_no
+        """,
+        [upload_id, sheet],
+    ).fetchall()[0][0]
+    counts.duplicates = counts.accepted - stored
+    if counts.duplicates:
+        cur.execute(
+            f"""
+            insert into seen_{table} (upload_id, sheet, sheet_no, row_no, {col_list})
+            select ?, ?, ?, row_no, {col_list} from kam_staged s
+            where len(problems) = 0 and not exists (
+              select 1 from {table} t where t.upload_id = ? and t.sheet = ? and t.row_no = s.row_no)
+            order by row_no
+            """,
+            [upload_id, sheet, sheet_no, upload_id, sheet],
+        )
+
+
+def _store_replace(cur, table: str, upload_id, sheet: str, sheet_no: int, counts, cols, key: str):
+    """Replace kinds: classify every staged row once into kam_cls, store and count from it."""
+    col_list = ", ".join(f'"{c}"' for c in cols)
+    cur.execute(_classify_replace(table, cols, key), [upload_id, upload_id])
+    try:
+        counts.duplicates, counts.superseded = cur.execute(
+            f"""select coalesce(count_if(kam_class = '{SEEN}'), 0),
+                       coalesce(count_if(kam_class = '{STORED}' and kam_superseded), 0) from kam_cls"""
+        ).fetchall()[0]
+        cur.execute(
+            f"""insert into {table} (upload_id, sheet, sheet_no, row_no, {col_list})
+                select ?, ?, ?, row_no, {col_list} from kam_cls where kam_class = '{STORED}' order by row_no""",
+            [upload_id, sheet, sheet_no],
+        )
+        if counts.duplicates:
+            cur.execute(
+                f"""insert into seen_{table} (upload_id, sheet, sheet_no, row_no, {col_list})
+                    select ?, ?, ?, row_no, {col_list} from kam_cls where kam_class = '{SEEN}' order by row_no""",
+                [upload_id, sheet, sheet_no],
+            )
+    finally:
+        with contextlib.suppress(duckdb.Error):  # an aborted transaction is rolled back by the caller
+            cur.execute("drop table if exists kam_cls")
 
 
 def _classify_replace(table: str, cols: list[str], key: str) -> str:
@@ -110,7 +139,7 @@ def _classify_replace(table: str, cols: list[str], key: str) -> str:
           select *, lag(row_no) over (partition by {key} order by row_no) as prev_row,
                  max(row_no) over (partition by {key}) as last_row
           from kam_staged where len(problems) = 0
-        ), stored as ({current_before(table, key)}), unchanged as (
+        ), stored as materialized ({current_before(table, key)}), unchanged as (
           -- the file ends a key where the store already stands: the whole group changes nothing
           select s.row_no from s join stored p on {key_match} and {same} where s.row_no = s.last_row
         ), mine as (select data_date from uploads where upload_id = ?)
@@ -157,18 +186,31 @@ def raw_of_rejected(sheet: RawSheet, rows_needed: list[int]) -> dict[int, str]:
 
 
 def _store_problems(
-    cur, upload_id, sheet: RawSheet, sheet_no: int, kind, counts: SheetCounts, result
+    cur, upload_id, sheet: RawSheet, table: pa.Table, kind, counts: SheetCounts, result
 ) -> None:
-    bad = cur.execute(
-        "select row_no, problems, warnings, kam_class from kam_cls where len(problems) > 0 or len(warnings) > 0 order by row_no"
-    ).fetchall()
+    flagged = pc.or_(
+        pc.greater(pc.list_value_length(table["problems"]), 0),
+        pc.greater(pc.list_value_length(table["warnings"]), 0),
+    )
+    bad = [
+        (r["row_no"], r["problems"], r["warnings"])
+        for r in table.filter(flagged).select(["row_no", "problems", "warnings"]).to_pylist()
+    ]
     if not bad:
         return
     raw_index = (
         sheet.raw_rejected if sheet.raw_rejected is not None else raw_of_rejected(sheet, table_rows(bad))
     )
+    stored_rows = set()
+    if any(not p and w for _, p, w in bad):
+        stored_rows = {
+            r[0]
+            for r in cur.execute(
+                f"select row_no from {kind.name} where upload_id = ? and sheet = ?", [upload_id, sheet.name]
+            ).fetchall()
+        }
     rejected_rows, warning_rows = [], {"warnings": [], "seen_warnings": []}
-    for row_no, problems, warnings, kam_class in bad:
+    for row_no, problems, warnings in bad:
         if problems:
             raw = raw_index[row_no]
             result.rejected.append({"sheet": sheet.name, "row": row_no, "problems": problems, "raw": raw})
@@ -179,7 +221,7 @@ def _store_problems(
             for w in warnings:
                 counts.warnings += 1
                 result.warnings.append({"sheet": sheet.name, "row": row_no, **w})
-                warning_rows["warnings" if kam_class == STORED else "seen_warnings"].append(
+                warning_rows["warnings" if row_no in stored_rows else "seen_warnings"].append(
                     (upload_id, sheet.name, kind.name, row_no, w["code"], w["column"], w["value"])
                 )
     if rejected_rows:
