@@ -11,7 +11,7 @@ from collections.abc import Callable
 
 import duckdb
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 
 def _v2_paid_months(cur: duckdb.DuckDBPyConnection) -> None:
@@ -130,11 +130,50 @@ def _v5_access(cur: duckdb.DuckDBPyConnection) -> None:
     )
 
 
+def _v6_undo_rows(cur: duckdb.DuckDBPyConnection) -> None:
+    """Issue 14: what an undo needs to re-derive the later uploads without re-reading their files. ``seen_<kind>``:
+    the accepted rows not stored (a duplicate, an unchanged roster or deal row), with the sheet's place;
+    ``seen_rejected``: the rejected rows not stored again; ``seen_warnings``: the warnings of rows not stored;
+    ``seen_sheets``: each stored sheet's place in its upload and the latest date of its accepted rows (§2's data
+    date). No result reads them. Uploads stored before this step have none: meta ``undo_ready_from`` is the first
+    upload id from which every upload has them (an undo below it replays the kept files, as before)."""
+    from kam_metrics.contract.sheets import SHEET_KINDS
+    from kam_metrics.ingest.schema import data_columns
+
+    for kind in SHEET_KINDS:
+        cols = ", ".join(f'"{n}" {t}' for n, t in data_columns(kind))
+        cur.execute(
+            f"create table if not exists seen_{kind.name} (upload_id integer not null, sheet varchar, "
+            f"sheet_no integer, row_no bigint not null, {cols})"
+        )
+    cur.execute(
+        """create table if not exists seen_rejected (
+             upload_id integer, sheet varchar, kind varchar, row_no bigint, problems varchar, raw varchar)"""
+    )
+    cur.execute(
+        """create table if not exists seen_warnings (
+             upload_id integer, sheet varchar, kind varchar, row_no bigint, code varchar, "column" varchar,
+             value varchar)"""
+    )
+    cur.execute(
+        """create table if not exists seen_sheets (
+             upload_id integer not null, sheet varchar, kind varchar, sheet_no integer, latest_date date)"""
+    )
+    cur.execute(
+        """insert or replace into meta
+           select 'undo_ready_from', (greatest(coalesce(max(u.upload_id), 0),
+                                               coalesce((select max(value::integer) from meta
+                                                         where key = 'last_upload_id'), 0)) + 1)::varchar
+           from uploads u"""
+    )
+
+
 STEPS: list[tuple[int, Callable[[duckdb.DuckDBPyConnection], None]]] = [
     (2, _v2_paid_months),
     (3, _v3_close_upload_mark),
     (4, _v4_data_dates),
     (5, _v5_access),
+    (6, _v6_undo_rows),
 ]
 
 

@@ -6,6 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from kam_metrics.contract.sheets import DATETIME, INTEGER, NUMBER, SHEET_KINDS, SheetKind
 
 
@@ -84,3 +86,21 @@ def ddl() -> list[str]:
             f"row_no bigint not null, {cols})"
         )
     return stmts
+
+
+def uploads_frame(cur) -> pd.DataFrame:
+    """The uploads ledger with per-upload totals (superseded, read, accepted, duplicate, rejected, warned rows),
+    newest first."""
+    return cur.sql(
+        """
+        select u.upload_id, u.file_name, u.sha256, u.uploaded_at, u.data_date, u.repeat_of,
+               coalesce(sum(s.superseded), 0)::bigint as superseded,
+               coalesce(sum(s.rows_read), 0)::bigint as rows_read,
+               coalesce(sum(s.accepted), 0)::bigint as accepted,
+               coalesce(sum(s.duplicates), 0)::bigint as duplicates,
+               coalesce(sum(s.rejected), 0)::bigint as rejected,
+               coalesce(sum(s.warnings), 0)::bigint as warnings
+        from uploads u left join upload_sheets s using (upload_id)
+        group by all order by u.upload_id desc
+        """
+    ).df()

@@ -21,7 +21,7 @@ import pandas as pd
 from kam_metrics.access import audit
 from kam_metrics.access.roles import Viewer
 from kam_metrics.contract.sheets import SHEET_KINDS
-from kam_metrics.ingest import files, many, migrations
+from kam_metrics.ingest import files, many, migrations, undo
 from kam_metrics.ingest.apply import (
     IngestResult,
     SheetCounts,
@@ -36,6 +36,7 @@ from kam_metrics.ingest.faults import StoreError, translate
 from kam_metrics.ingest.files import Ledger, keep, kept_name, sha256
 from kam_metrics.ingest.migrations import SCHEMA_VERSION
 from kam_metrics.ingest.reader import Limits, UnreadableFile
+from kam_metrics.ingest.schema import uploads_frame
 
 DEFAULT_DB = Path("data") / "kam.duckdb"
 # Where a Store may create a new database file: "anywhere" (folders too; tests and the demo), "in_folder"
@@ -335,23 +336,7 @@ class Store:
     # -- ledger, undo, rebuild -----------------------------------------------------------------
     def uploads(self) -> pd.DataFrame:
         """The uploads ledger with per-upload totals, newest first."""
-        return (
-            self.cursor()
-            .sql(
-                """
-            select u.upload_id, u.file_name, u.sha256, u.uploaded_at, u.data_date, u.repeat_of,
-                   coalesce(sum(s.superseded), 0)::bigint as superseded,
-                   coalesce(sum(s.rows_read), 0)::bigint as rows_read,
-                   coalesce(sum(s.accepted), 0)::bigint as accepted,
-                   coalesce(sum(s.duplicates), 0)::bigint as duplicates,
-                   coalesce(sum(s.rejected), 0)::bigint as rejected,
-                   coalesce(sum(s.warnings), 0)::bigint as warnings
-            from uploads u left join upload_sheets s using (upload_id)
-            group by all order by u.upload_id desc
-            """
-            )
-            .df()
-        )
+        return uploads_frame(self.cursor())
 
     def upload_sheets(self, upload_id: int) -> pd.DataFrame:
         return (
@@ -363,8 +348,9 @@ class Store:
     def undo(self, upload_id: int, *, viewer: Viewer | None = None) -> None:
         """Remove one upload: the store becomes what it would be had that upload never happened.
 
-        Later uploads are re-read from their kept files, because rows of theirs that were duplicates of
-        the removed upload's rows must now be stored in their own name. All of it is one transaction.
+        The later uploads are re-derived from their stored and seen rows (undo.py), without reading any file.
+        An upload stored before schema 6 has no seen rows: then, as before, the later uploads are re-read from
+        their kept files. All of it is one transaction.
         """
         viewer = audit.acting(viewer, "undo")
         with self._lock:
@@ -373,24 +359,31 @@ class Store:
             row = self._db_uploads().get(upload_id)
             if row is None:
                 raise KeyError(f"no upload {upload_id}")
-            later = cur.execute(
-                "select upload_id, file_name, stored_path from uploads where upload_id > ? order by upload_id",
-                [upload_id],
-            ).fetchall()
-            missing = self._missing_files(later)
-            if missing:
-                raise FileNotFoundError(
-                    "cannot undo: the kept copies of later uploads are missing: " + ", ".join(missing)
-                )
+            in_place = undo.ready(cur, upload_id)
+            later = []
+            if not in_place:
+                later = cur.execute(
+                    "select upload_id, file_name, stored_path from uploads where upload_id > ? order by upload_id",
+                    [upload_id],
+                ).fetchall()
+                missing = self._missing_files(later)
+                if missing:
+                    raise FileNotFoundError(
+                        "cannot undo: the kept copies of later uploads are missing: " + ", ".join(missing)
+                    )
             # The undo is written before the commit: a kill in between leaves the upload in the database,
             # and the next open writes it back into the ledger.
             self._ledger_change(lambda: self.ledger.append_undo(upload_id))
             try:
                 with self._writing() as cur:
                     before = stored_rows(cur)
-                    self._delete_from(cur, upload_id)
-                    cur.execute("delete from uploads where upload_id = ?", [upload_id])
-                    self._replay(cur, later)
+                    if in_place:
+                        undo.undo_in_place(cur, upload_id)
+                    else:
+                        self._delete_from(cur, upload_id)
+                        cur.execute("delete from uploads where upload_id = ?", [upload_id])
+                        self._replay(cur, later)
+                        undo.mark_ready_from(cur, upload_id)
                     details = {
                         "upload_id": upload_id,
                         "file": row[0],
@@ -410,7 +403,12 @@ class Store:
             raise (translate(e, self.ledger.path) or e) from e
 
     def _delete_from(self, cur, upload_id: int) -> None:
-        for table in [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]:
+        for table in [k.name for k in SHEET_KINDS] + [
+            "rejected",
+            "warnings",
+            "upload_sheets",
+            *undo.SEEN_TABLES,
+        ]:
             cur.execute(f"delete from {table} where upload_id >= ?", [upload_id])
 
     def clear(self, *, viewer: Viewer | None = None) -> None:
@@ -460,6 +458,7 @@ class Store:
                         [uid, file_name, sha, stored, at, notes.get(uid, "[]")],
                     )
                 self._replay(cur, uploads)
+                undo.mark_ready_from(cur, 0)  # every upload was stored again with its seen rows
                 details = {"uploads": len(uploads), "rows": stored_rows(cur)}
                 audit.record(cur, viewer, "rebuild", "", details)
             if self.ledger is not None:

@@ -248,7 +248,7 @@ def test_a_v4_store_written_by_main_upgrades_to_five_keeping_its_data(tmp_path):
     store = Store(tmp_path / "v4" / "kam.duckdb")
     try:
         cur = store.cursor()
-        assert cur.execute("select value from meta where key = 'schema_version'").fetchall() == [("5",)]
+        assert cur.execute("select value from meta where key = 'schema_version'").fetchall() == [("6",)]
         assert {k: v for k, v in store.counts().items() if v} == {
             "roster": 1,
             "leads": 1,
@@ -285,7 +285,7 @@ def test_the_v1_store_upgrades_with_the_access_tables_empty(tmp_path):
     store = Store(tmp_path / "v1" / "kam.duckdb")
     try:
         cur = store.cursor()
-        assert cur.execute("select value from meta where key = 'schema_version'").fetchall() == [("5",)]
+        assert cur.execute("select value from meta where key = 'schema_version'").fetchall() == [("6",)]
         assert [cur.execute(f"select count(*) from {t}").fetchall()[0][0]
                 for t in ("accounts", "sign_in_failures", "sessions", "audit_log")] == [0, 0, 0, 0]  # fmt: skip
         assert len(store.uploads()) > 0
