@@ -46,7 +46,9 @@ def store_sheet(
     latest_date = _latest(table, rejected, [c for t, c in DATED_COLUMNS if t == kind.name])
     cur.register("kam_staged", table)
     try:
-        if kind.on_same_key == "keep":
+        if not counts.accepted:
+            pass  # nothing to store or see (an empty sheet, or all of it rejected): no statement
+        elif kind.on_same_key == "keep":
             _store_keep(cur, kind.name, upload_id, sheet.name, sheet_no, counts, col_list, key)
         else:
             _store_replace(cur, kind.name, upload_id, sheet.name, sheet_no, counts, cols, key)
