@@ -192,7 +192,12 @@ def download(d: downloads.Download, key: str, container=st) -> None:
 
 
 PRELOAD_CHARTS = "charts_preload"
-_PRELOAD_STYLE = f"<style>.st-key-{PRELOAD_CHARTS} {{display: none;}}</style>"
+# Off screen and transparent rather than display:none: out of the layout and unseen, while a drawn chart still
+# counts as drawn for whatever waits for a page's charts (the browser tests' settle()).
+_PRELOAD_STYLE = (
+    f"<style>.st-key-{PRELOAD_CHARTS} {{position: fixed; left: -10000px; top: 0; width: 700px; opacity: 0;"
+    " pointer-events: none;}</style>"
+)
 
 
 def preload_charts() -> None:
