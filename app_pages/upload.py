@@ -191,3 +191,7 @@ if view.upload_ids:
     with st.expander(state.tr("ui.upload.all_rejected")):
         st.dataframe(view.rejected, hide_index=True, key="upload_all_rejected")
     danger.clear_all_section(len(view.upload_ids))
+
+# Last, so nothing above waits for it: the overview, where a director goes after an upload, draws its charts
+# without first loading the chart library (this page is often opened on its own address, a fresh page load).
+widgets.preload_charts()

@@ -123,7 +123,11 @@ def results(team_filter: bool = True, rules: Rules | RuleSet | None = None) -> R
     rules = rules or current_rules()[0]
     base = results_for(rules)
     chosen = st.session_state.get("as_of")
-    res = base if chosen is None or chosen == base.as_of else results_for(rules, chosen)
+    # The sidebar's date is stale when the data date moved since it was drawn (an upload or undo on this very
+    # run): its next draw resets it to the new default (widgets.as_of), so the page follows the data now too,
+    # instead of computing a second Results at the old date that nothing shows afterwards.
+    stale = st.session_state.get("_as_of_default") != base.as_of
+    res = base if chosen is None or chosen == base.as_of or stale else results_for(rules, chosen)
     team = st.session_state.get("team", ALL)
     if team_filter and team not in (None, ALL):
         res = common.for_team(res, team)

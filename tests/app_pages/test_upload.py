@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pandas as pd
 
 from kam_metrics.present import upload
@@ -97,3 +99,29 @@ def test_each_files_outcome_of_the_view_is_laid_out_in_order(env, patch_view):
     # The card's own undo asks first, naming the upload, inside the card.
     at.button(key="upload_undo_a").click().run()
     assert is_literal(at.expander[0].warning[0].value, "#1 · " + HOSTILE[0])
+
+
+def test_an_upload_that_moves_the_data_date_computes_the_results_once_at_the_new_date(env, monkeypatch):
+    from kam_metrics.engine import report
+
+    at = open_page("upload")
+    at.file_uploader(key="upload_files").upload("报备.csv", CSV_LEADS.encode(), "text/csv").run()
+    at.run()
+    assert at.date_input(key="as_of").value == dt.date(2026, 9, 8)
+    computed = []
+    compute = report.compute
+
+    def counting(store, rules, as_of=None):
+        computed.append(as_of)
+        return compute(store, rules, as_of)
+
+    monkeypatch.setattr(report, "compute", counting)
+    later = "报备时间,大客户经理,客户姓名,手机号\n2026-12-20 10:00,王伟,王先生,13812345679\n"
+    at.file_uploader(key="upload_files").upload("报备2.csv", later.encode(), "text/csv").run()
+    assert not at.exception, at.exception
+    # One Results for the new store version at its own data date; none at the sidebar's old date.
+    assert computed == [None]
+    assert "报备2.csv：1 张表，读取 1 行，接收 1 行" in shown_text(at)
+    at.run()
+    assert at.date_input(key="as_of").value == dt.date(2026, 12, 20)
+    assert computed == [None]

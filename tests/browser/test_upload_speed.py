@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from bench.report import BROWSER_UPLOAD
+from dashboard.widgets import PRELOAD_CHARTS
 from kam_metrics.i18n import t
 from kam_metrics.ingest.store import Store
 from tests.browser.support import ROOT, SLOW, open_page, serving, wait_idle
@@ -94,6 +95,9 @@ def test_uploading_the_samples_week_12_refreshes_the_overview_and_the_time_is_re
         assert current.count() == 0
 
         open_page(page, server, "/upload")
+        # The page fully drawn, as before any director's choice of a file: its hidden chart (which loads the
+        # chart library for the overview, dashboard.widgets.preload_charts) drawn too.
+        page.locator(f".st-key-{PRELOAD_CHARTS} .main-svg").first.wait_for(state="attached", timeout=SLOW)
         started = time.perf_counter()
         page.locator("[data-testid='stFileUploaderDropzoneInput']").set_input_files(str(WEEK_12))
         summary = page.locator("[data-testid='stMarkdownContainer']").filter(has_text=f"{WEEK_12.name}：")
