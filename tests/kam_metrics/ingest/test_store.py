@@ -63,10 +63,15 @@ def _blank(kind: str) -> dict:
 
 def write_workbook(path: Path, sheets: dict[str, list[dict]]) -> Path:
     """An .xlsx with one sheet per kind (named by its first alias), canonical headers, cells as text."""
+    return sheets_workbook(path, [(KINDS[kind].aliases[0], kind, rows) for kind, rows in sheets.items()])
+
+
+def sheets_workbook(path: Path, sheets: list[tuple[str, str, list[dict]]]) -> Path:
+    """An .xlsx of (sheet name, kind, rows) sheets with canonical headers, cells as text (two sheets may share a kind)."""
     wb = xlsxwriter.Workbook(str(path))
-    for kind, rows in sheets.items():
+    for name, kind, rows in sheets:
         fields = [f for f in KINDS[kind].fields if any(f.name in r for r in rows)]
-        ws = wb.add_worksheet(KINDS[kind].aliases[0])
+        ws = wb.add_worksheet(name)
         ws.write_row(0, 0, [f.canonical for f in fields])
         for i, row in enumerate(rows, start=1):
             for j, f in enumerate(fields):

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-import xlsxwriter
 
-from kam_metrics.contract.sheets import KINDS, SHEET_KINDS
+from kam_metrics.contract.sheets import SHEET_KINDS
 from kam_metrics.engine import report
 from kam_metrics.ingest.store import Store
-from tests.kam_metrics.ingest.test_store import P3, REJECTED, VALID, assert_same_results
+from tests.kam_metrics.ingest.test_store import P3, REJECTED, VALID, assert_same_results, sheets_workbook
 
 P4 = "13800000004"
 TABLES = [k.name for k in SHEET_KINDS] + ["rejected", "warnings", "upload_sheets"]
@@ -23,26 +22,11 @@ SIGNED = VALID["deals"]
 CANCELLED = SIGNED | {"status": "退房", "cancelled_at": "2026-03-20"}
 
 
-def workbook(path: Path, sheets: list[tuple[str, str, list[dict]]]) -> Path:
-    """An .xlsx of (sheet name, kind, rows) sheets with canonical headers, cells as text (two sheets may share a kind)."""
-    wb = xlsxwriter.Workbook(str(path))
-    for name, kind, rows in sheets:
-        fields = [f for f in KINDS[kind].fields if any(f.name in r for r in rows)]
-        ws = wb.add_worksheet(name)
-        ws.write_row(0, 0, [f.canonical for f in fields])
-        for i, row in enumerate(rows, start=1):
-            for j, f in enumerate(fields):
-                if row.get(f.name):
-                    ws.write_string(i, j, row[f.name])
-    wb.close()
-    return path
-
-
 def six_files(folder: Path) -> list[Path]:
     """Six uploads exercising every case a later upload's rows depend on the earlier ones by (SPEC §2)."""
     folder.mkdir(parents=True, exist_ok=True)
     roster_b = {"kam": "张敏", "team": "B组", "start_date": "2026-03-02"}
-    first = workbook(
+    first = sheets_workbook(
         folder / "一.xlsx",
         [
             ("大客户经理名单", "roster", [VALID["roster"], roster_b]),
@@ -59,7 +43,7 @@ def six_files(folder: Path) -> list[Path]:
     )
     files = [
         first,
-        workbook(
+        sheets_workbook(
             folder / "二.xlsx",
             [
                 # the lead's key again with other content; a new lead; the same rejected row again
@@ -78,11 +62,11 @@ def six_files(folder: Path) -> list[Path]:
                 ("成交", "deals", [CANCELLED]),
             ],
         ),
-        workbook(
+        sheets_workbook(
             folder / "三.xlsx", [("大客户经理名单", "roster", [VALID["roster"] | {"team": "B组"}])]
         ),  # undated
         folder / "一（再次）.xlsx",  # the first file again: a repeat of upload 1
-        workbook(
+        sheets_workbook(
             folder / "五.xlsx",
             [
                 (
@@ -104,7 +88,7 @@ def six_files(folder: Path) -> list[Path]:
                 ("带访", "visits", [VISIT | {"party_size": "三"}]),
             ],
         ),
-        workbook(
+        sheets_workbook(
             folder / "六.xlsx",
             [
                 ("大客户经理名单", "roster", [VALID["roster"], roster_b]),
